@@ -1,0 +1,235 @@
+"""Comments, reader reports, moderation policy and its audit trail.
+
+A comment's moderation state is the one `status` field; queues are selectors over it (comments/selectors.py).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.utils import timezone
+
+# One length rule for the form, the API and the database (the CheckConstraint below).
+BODY_MAX_LENGTH = 5000
+NAME_MAX_LENGTH = 80
+# Replies are stored under a materialized path of fixed-width segments (one per ancestor, base-36 ids), so a
+# reply is inserted without touching any other row and a thread reads in order with one index range scan.
+PATH_SEGMENT = 8
+MAX_DEPTH = 100
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PUBLISHED = "published", "Published"
+        REJECTED = "rejected", "Rejected"
+        SPAM = "spam", "Spam"
+        DELETED = "deleted", "Deleted"
+
+    article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                             help_text="The top-level comment of the thread (empty for a top-level comment).")
+    depth = models.PositiveSmallIntegerField(default=0)
+    path = models.CharField(max_length=PATH_SEGMENT * (MAX_DEPTH + 1), blank=True, editable=False)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="comments")
+    author_name = models.CharField(max_length=NAME_MAX_LENGTH)
+    author_email = models.EmailField(blank=True)
+    body = models.TextField(max_length=BODY_MAX_LENGTH)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    # Set when a person (not the system) last decided on it: published + never reviewed = the "unreviewed" queue.
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    hold_reasons = models.JSONField(default=list, blank=True, help_text="Why the gates or the policy held it.")
+
+    # Denormalised, kept in the same transaction as every status change (reconcile_counts proves them).
+    reply_count = models.PositiveIntegerField(default=0, help_text="Published direct replies.")
+    flag_count = models.PositiveIntegerField(default=0, help_text="Open reader reports.")
+
+    # Who sent it, without keeping raw personal data: salted hashes of client IP and user agent.
+    ip_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    ua_hash = models.CharField(max_length=64, blank=True)
+    signals = models.JSONField(default=dict, blank=True, help_text="Captured at posting: honeypot, time to submit.")
+    secret_hash = models.CharField(max_length=128, blank=True, help_text="Hash of the guest's edit secret.")
+
+    spam_score = models.FloatField(null=True, blank=True)
+    spam_reasons = models.JSONField(default=list, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+    model_version = models.CharField(max_length=40, blank=True)
+
+    # A moderator's lease on the card, so two moderators never work the same comment.
+    leased_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        permissions = [("can_moderate", "Can moderate comments")]
+        indexes = [
+            models.Index(fields=["article", "status", "parent", "created_at"], name="comment_article_list"),
+            models.Index(fields=["article", "path"], name="comment_thread"),
+            models.Index(fields=["status", "created_at"], name="comment_queue"),
+            models.Index(fields=["user", "status"], name="comment_author"),
+            models.Index(fields=["scored_at", "status"], name="comment_unscored"),
+        ]
+        constraints = [
+            # A deleted comment may keep an empty body (its tombstone); every other one obeys the length rule.
+            models.CheckConstraint(
+                condition=models.Q(status="deleted")
+                | models.Q(GreaterThanOrEqual(Length("body"), 1), LessThanOrEqual(Length("body"), BODY_MAX_LENGTH)),
+                name="comment_body_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_name}: {self.body[:50]}"
+
+    @property
+    def is_guest(self) -> bool:
+        return self.user_id is None
+
+
+class Flag(models.Model):
+    """A reader's report on a comment; one per reader per comment."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abuse"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        OTHER = "other", "Other"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    note = models.TextField(max_length=500, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    reporter_key = models.CharField(max_length=80, help_text="user:<id>, or a salted hash of a guest's client.")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["comment", "reporter_key"], name="flag_one_per_reader")]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} on {self.comment_id}"
+
+
+class Ban(models.Model):
+    class Kind(models.TextChoices):
+        USER = "user", "User"
+        IP = "ip", "IP (hashed)"
+        EMAIL = "email", "E-mail"
+
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    value = models.CharField(max_length=254, help_text="User id, IP hash or lower-cased e-mail address.")
+    reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "value"], name="ban_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ban {self.value}"
+
+
+class WordRule(models.Model):
+    """A banned word rejects a comment outright; a suspect word holds it for a moderator."""
+
+    class Kind(models.TextChoices):
+        BANNED = "banned", "Banned (reject)"
+        SUSPECT = "suspect", "Suspect (hold for review)"
+
+    kind = models.CharField(max_length=7, choices=Kind.choices)
+    word = models.CharField(max_length=100)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "word"]
+        constraints = [models.UniqueConstraint(fields=["kind", "word"], name="wordrule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.word}"
+
+
+class ModerationPolicy(models.Model):
+    """How comments are moderated in a section, or in one article (an article's own policy wins)."""
+
+    class Mode(models.TextChoices):
+        POST = "post", "Post-moderation (publish at once)"
+        PRE_ALL = "pre_all", "Pre-moderate all comments"
+        PRE_GUESTS = "pre_guests", "Pre-moderate guests"
+        PRE_LINKS = "pre_links", "Pre-moderate comments with links"
+        PRE_NEW = "pre_new", "Pre-moderate new commenters"
+
+    section = models.OneToOneField("articles.Section", null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="moderation_policy")
+    article = models.OneToOneField("articles.Article", null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="moderation_policy")
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.POST)
+    new_commenter_threshold = models.PositiveSmallIntegerField(
+        default=3, help_text="With 'pre-moderate new commenters': approved comments needed before publishing at once.")
+    comments_closed = models.BooleanField(default=False)
+    auto_close_days = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                       help_text="Close comments this many days after publication.")
+    spam_hold_threshold = models.FloatField(default=0.5, help_text="Spam score at or above which a comment is held.")
+    spam_threshold = models.FloatField(default=0.9, help_text="Spam score at or above which a comment is spam.")
+
+    class Meta:
+        verbose_name_plural = "moderation policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(section__isnull=False, article__isnull=True)
+                | models.Q(section__isnull=True, article__isnull=False),
+                name="policy_for_section_or_article",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Policy for {self.article or self.section}"
+
+
+class ModerationDecision(models.Model):
+    """The audit trail: one row per comment per decision, written in the same transaction as the change."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", "Approve"
+        REJECT = "reject", "Reject"
+        SPAM = "spam", "Spam"
+        RESTORE = "restore", "Restore"
+        DELETE = "delete", "Delete"
+        EDIT = "edit", "Edit"
+        BAN = "ban", "Ban author"
+        SCORE = "score", "Scored by the system"
+        REPORT = "report", "Reported by readers"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="decisions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", help_text="Empty: the system decided.")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reason = models.CharField(max_length=100, blank=True)
+    note = models.TextField(blank=True)
+    status_before = models.CharField(max_length=10, choices=Comment.Status.choices)
+    status_after = models.CharField(max_length=10, choices=Comment.Status.choices)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor", "created_at"], name="decision_actor")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.comment_id} by {self.actor or 'system'}"

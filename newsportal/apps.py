@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NewsportalConfig(AppConfig):
+    name = "newsportal"
+    verbose_name = "Portal"
