@@ -28,13 +28,20 @@ class Comment(models.Model):
 
     article = models.ForeignKey("articles.Article", on_delete=models.CASCADE, related_name="comments")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
-    root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-                             help_text="The top-level comment of the thread (empty for a top-level comment).")
+    root = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The top-level comment of the thread (empty for a top-level comment).",
+    )
     depth = models.PositiveSmallIntegerField(default=0)
     path = models.CharField(max_length=PATH_SEGMENT * (MAX_DEPTH + 1), blank=True, editable=False)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="comments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
     author_name = models.CharField(max_length=NAME_MAX_LENGTH)
     author_email = models.EmailField(blank=True)
     body = models.TextField(max_length=BODY_MAX_LENGTH)
@@ -45,8 +52,9 @@ class Comment(models.Model):
     status_changed_at = models.DateTimeField(default=timezone.now)
     # Set when a person (not the system) last decided on it: published + never reviewed = the "unreviewed" queue.
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     hold_reasons = models.JSONField(default=list, blank=True, help_text="Why the gates or the policy held it.")
 
     # Denormalised, kept in the same transaction as every status change (reconcile_counts proves them).
@@ -65,8 +73,9 @@ class Comment(models.Model):
     model_version = models.CharField(max_length=40, blank=True)
 
     # A moderator's lease on the card, so two moderators never work the same comment.
-    leased_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="+")
+    leased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -108,8 +117,9 @@ class Flag(models.Model):
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
     reason = models.CharField(max_length=10, choices=Reason.choices)
     note = models.TextField(max_length=500, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reporter_key = models.CharField(max_length=80, help_text="user:<id>, or a salted hash of a guest's client.")
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -131,8 +141,9 @@ class Ban(models.Model):
     kind = models.CharField(max_length=5, choices=Kind.choices)
     value = models.CharField(max_length=254, help_text="User id, IP hash or lower-cased e-mail address.")
     reason = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
 
@@ -153,8 +164,9 @@ class WordRule(models.Model):
 
     kind = models.CharField(max_length=7, choices=Kind.choices)
     word = models.CharField(max_length=100)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -175,16 +187,20 @@ class ModerationPolicy(models.Model):
         PRE_LINKS = "pre_links", "Pre-moderate comments with links"
         PRE_NEW = "pre_new", "Pre-moderate new commenters"
 
-    section = models.OneToOneField("articles.Section", null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="moderation_policy")
-    article = models.OneToOneField("articles.Article", null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="moderation_policy")
+    section = models.OneToOneField(
+        "articles.Section", null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_policy"
+    )
+    article = models.OneToOneField(
+        "articles.Article", null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_policy"
+    )
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.POST)
     new_commenter_threshold = models.PositiveSmallIntegerField(
-        default=3, help_text="With 'pre-moderate new commenters': approved comments needed before publishing at once.")
+        default=3, help_text="With 'pre-moderate new commenters': approved comments needed before publishing at once."
+    )
     comments_closed = models.BooleanField(default=False)
-    auto_close_days = models.PositiveSmallIntegerField(null=True, blank=True,
-                                                       help_text="Close comments this many days after publication.")
+    auto_close_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Close comments this many days after publication."
+    )
     spam_hold_threshold = models.FloatField(default=0.5, help_text="Spam score at or above which a comment is held.")
     spam_threshold = models.FloatField(default=0.9, help_text="Spam score at or above which a comment is spam.")
 
@@ -217,8 +233,14 @@ class ModerationDecision(models.Model):
         REPORT = "report", "Reported by readers"
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="decisions")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", help_text="Empty: the system decided.")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty: the system decided.",
+    )
     action = models.CharField(max_length=10, choices=Action.choices)
     reason = models.CharField(max_length=100, blank=True)
     note = models.TextField(blank=True)

@@ -16,8 +16,15 @@ class ApplicationError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, code: str = "invalid", status: int | None = None,
-                 errors: dict[str, list[str]] | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        status: int | None = None,
+        errors: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
@@ -27,8 +34,7 @@ class ApplicationError(Exception):
             self.status = status
 
 
-def problem(status: int, code: str, title: str, detail: str | None = None,
-            errors: dict | None = None) -> dict:
+def problem(status: int, code: str, title: str, detail: str | None = None, errors: dict | None = None) -> dict:
     return {
         "type": "about:blank",
         "title": title,
@@ -39,10 +45,20 @@ def problem(status: int, code: str, title: str, detail: str | None = None,
     }
 
 
-def problem_response(status: int, code: str, title: str, detail: str | None = None,
-                     errors: dict | None = None, headers: dict | None = None) -> JsonResponse:
-    response = JsonResponse(problem(status, code, title, detail, errors), status=status,
-                            content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False})
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    errors: dict | None = None,
+    headers: dict | None = None,
+) -> JsonResponse:
+    response = JsonResponse(
+        problem(status, code, title, detail, errors),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response

@@ -27,8 +27,10 @@ def _reachable(url: str | None, default_port: int) -> bool:
 def real_services():
     """Every integration test needs PostgreSQL and Redis: refuse to run on the embedded default."""
     db = settings.DATABASES["default"]
-    require(db["ENGINE"].endswith("postgresql"), "integration tests need DATABASE_URL=postgres://... (make test-integration)")
-    require(_reachable(f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}", 5432),
-            "PostgreSQL is not reachable")
+    require(db["ENGINE"].endswith("postgresql"), "integration tests need DATABASE_URL=postgres://...")
+    require(
+        _reachable(f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}", 5432),
+        "PostgreSQL is not reachable",
+    )
     require(_reachable(settings.REDIS_URL, 6379), "Redis is not reachable (REDIS_URL)")
     require(_reachable(settings.CELERY_BROKER_URL, 6379), "the Celery broker is not reachable (CELERY_BROKER_URL)")

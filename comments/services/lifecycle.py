@@ -1,0 +1,111 @@
+"""The one place a comment's status changes, so counts and the audit trail can never drift from the rows.
+
+Counts are denormalised (Article.comment_count, Comment.reply_count: published only) and updated here, in the
+same transaction as the status change, with F() expressions so concurrent changes cannot lose an update.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from articles.models import Article
+from comments.models import Comment, ModerationDecision
+
+PUBLISHED = Comment.Status.PUBLISHED
+
+# Called after commit with the article ids whose published comments changed (page fragments, ETags, ...).
+_on_change_hooks: list[Callable[[set[int]], None]] = []
+
+
+def on_comments_changed(hook: Callable[[set[int]], None]) -> Callable[[set[int]], None]:
+    """Register `hook(article_ids)` to run after any commit that changed what readers see."""
+    _on_change_hooks.append(hook)
+    return hook
+
+
+def _notify(article_ids: set[int]) -> None:
+    for hook in _on_change_hooks:
+        hook(article_ids)
+
+
+@dataclass(frozen=True)
+class Transition:
+    comment: Comment
+    before: str
+    after: str
+    decision: ModerationDecision | None
+
+
+def apply_count_deltas(published_deltas: dict[tuple[int, int | None], int]) -> None:
+    """Apply published-count deltas keyed by (article_id, parent_id); call inside the status change's transaction."""
+    by_article: dict[int, int] = {}
+    by_parent: dict[int, int] = {}
+    for (article_id, parent_id), delta in published_deltas.items():
+        by_article[article_id] = by_article.get(article_id, 0) + delta
+        if parent_id is not None:
+            by_parent[parent_id] = by_parent.get(parent_id, 0) + delta
+    for article_id, delta in by_article.items():
+        if delta:
+            Article.objects.filter(pk=article_id).update(comment_count=F("comment_count") + delta)
+    for parent_id, delta in by_parent.items():
+        if delta:
+            Comment.objects.filter(pk=parent_id).update(reply_count=F("reply_count") + delta)
+    changed = {article_id for article_id, delta in by_article.items()}
+    if changed:
+        transaction.on_commit(lambda: _notify(changed))
+
+
+def published_delta(before: str, after: str) -> int:
+    return (after == PUBLISHED) - (before == PUBLISHED)
+
+
+def comment_transition(
+    *,
+    comment: Comment,
+    to_status: str,
+    action: str | None,
+    actor=None,
+    reason: str = "",
+    note: str = "",
+    request_id: str = "",
+    reviewed: bool | None = None,
+    extra_fields: dict | None = None,
+) -> Transition:
+    """Move one comment to `to_status`, keep counts exact and write one audit row when `action` is given.
+
+    Locks the row (select_for_update) and re-reads its status, so callers may pass a stale instance. With
+    `reviewed` (default: an actor is given) the comment counts as seen by a person (leaves "unreviewed").
+    `extra_fields` are saved in the same update (e.g. scoring results, an edited body).
+    """
+    with transaction.atomic():
+        locked = Comment.objects.select_for_update().get(pk=comment.pk)
+        before = locked.status
+        now = timezone.now()
+        fields = {"status": to_status, **(extra_fields or {})}
+        if before != to_status:
+            fields["status_changed_at"] = now
+        if reviewed if reviewed is not None else actor is not None:
+            fields.update(reviewed_at=now, reviewed_by=actor)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=list(fields))
+        delta = published_delta(before, to_status)
+        if delta:
+            apply_count_deltas({(locked.article_id, locked.parent_id): delta})
+        decision = None
+        if action:
+            decision = ModerationDecision.objects.create(
+                comment=locked,
+                actor=actor,
+                action=action,
+                reason=reason,
+                note=note,
+                status_before=before,
+                status_after=to_status,
+                created_at=now,
+                request_id=request_id,
+            )
+    return Transition(comment=locked, before=before, after=to_status, decision=decision)
