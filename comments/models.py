@@ -255,3 +255,17 @@ class ModerationDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.comment_id} by {self.actor or 'system'}"
+
+
+def thread_path(parent_path: str, comment_id: int) -> str:
+    """The materialized path of a comment: its parent's path plus its own id as one fixed-width base-36 segment.
+
+    Sorting by path lists a thread depth-first with every reply under its parent, oldest first.
+    """
+    digits, n = "", comment_id
+    while True:
+        n, r = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + digits
+        if n == 0:
+            break
+    return parent_path + digits.rjust(PATH_SEGMENT, "0")

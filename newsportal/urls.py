@@ -11,6 +11,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("newsportal.api_urls")),
+    path("moderation/", include("comments.moderation_urls")),
+    path("accounts/", include("newsportal.accounts_urls")),
+    path("", include("comments.urls")),
     path("", include("articles.urls")),
 ]
 
