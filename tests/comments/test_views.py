@@ -132,7 +132,9 @@ def test_signed_in_reader_posts_without_name_and_csrf_protects_them(article):
     user = get_user_model().objects.create_user("gina", password="pw-gina-1234")
     reader = Client(enforce_csrf_checks=True, REMOTE_ADDR=new_client().ip)
     reader.force_login(user)
-    html = reader.get(article.get_absolute_url()).content.decode()
+    page = reader.get(article.get_absolute_url())
+    assert "Cookie" in page["Vary"]  # a shared cache never serves this page (and its token) to anyone else
+    html = page.content.decode()
     assert 'name="author_name"' not in html and "Commenting as <strong>gina</strong>" in html
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
 
