@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "newsportal",
     "articles",
     "comments",
@@ -167,7 +168,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request never hangs on a dead broker: publishing gives up quickly and the sweeper enqueues later.
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "purge-idempotency-keys": {
+        "task": "newsportal.tasks.purge_idempotency_keys",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {
@@ -177,7 +184,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["newsportal.parsers.StrictJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "newsportal.api.exception_handler",
@@ -190,7 +197,24 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from the sidecar package's static files: no CDN, nothing for the CSP to allow.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+
+# API (docs/api.md): body size limit, throttle rates ("N/s|min|hour|day", empty = off) and idempotency keys.
+NEWSPORTAL_API_MAX_BODY_BYTES = env_int("NEWSPORTAL_API_MAX_BODY_BYTES", 128 * 1024)
+NEWSPORTAL_API_RATES = {
+    # Writes (POST/PATCH/DELETE) per token user or client IP; comment_create has its own posting limits.
+    "write": env_str("NEWSPORTAL_API_RATE_WRITE", "60/min"),
+    # Token requests per client IP and per username: slows password guessing.
+    "auth": env_str("NEWSPORTAL_API_RATE_AUTH", "10/min"),
+    # Reads per client; off by default (reads are cached; put a CDN or proxy limit in front instead).
+    "read": env_str("NEWSPORTAL_API_RATE_READ", ""),
+}
+NEWSPORTAL_IDEMPOTENCY_TTL_HOURS = env_int("NEWSPORTAL_IDEMPOTENCY_TTL_HOURS", 24)
+CSRF_FAILURE_VIEW = "newsportal.error_views.csrf_failure"
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,11 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
+handler400 = "newsportal.error_views.bad_request"
+handler403 = "newsportal.error_views.permission_denied"
+handler404 = "newsportal.error_views.page_not_found"
+handler500 = "newsportal.error_views.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 
