@@ -224,3 +224,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Comments: posting gates, windows and limits (docs/comments.md explains each one).
+# Rate limits are "<count>/<seconds>" fixed windows kept in the cache (Redis when REDIS_URL is set).
+# NEWSPORTAL_RATE_LIMITS_ENABLED=0 switches them off (test rigs and load checks only).
+NEWSPORTAL_RATE_LIMITS_ENABLED = env_bool("NEWSPORTAL_RATE_LIMITS_ENABLED", True)
+NEWSPORTAL_RATE_LIMIT_CLIENT = env_str("NEWSPORTAL_RATE_LIMIT_CLIENT", "5/60")
+NEWSPORTAL_RATE_LIMIT_ARTICLE = env_str("NEWSPORTAL_RATE_LIMIT_ARTICLE", "300/60")
+# The same text again from the same client, or on another article, within this window is held for review.
+NEWSPORTAL_DUPLICATE_WINDOW_MINUTES = env_int("NEWSPORTAL_DUPLICATE_WINDOW_MINUTES", 60)
+# More links than this in one comment hold it for review (any link holds it under "pre-moderate links").
+NEWSPORTAL_COMMENT_MAX_LINKS = env_int("NEWSPORTAL_COMMENT_MAX_LINKS", 2)
+# The HTML form's signed time token: sent faster than MIN seconds = held; older than MAX_AGE = resubmit.
+NEWSPORTAL_FORM_MIN_SECONDS = env_int("NEWSPORTAL_FORM_MIN_SECONDS", 3)
+NEWSPORTAL_FORM_TOKEN_MAX_AGE = env_int("NEWSPORTAL_FORM_TOKEN_MAX_AGE", 24 * 3600)
+NEWSPORTAL_EDIT_WINDOW_MINUTES = env_int("NEWSPORTAL_EDIT_WINDOW_MINUTES", 15)
+NEWSPORTAL_REPORTS_THRESHOLD = env_int("NEWSPORTAL_REPORTS_THRESHOLD", 3)
+NEWSPORTAL_COMMENTS_PER_PAGE = env_int("NEWSPORTAL_COMMENTS_PER_PAGE", 20)
+NEWSPORTAL_REPLIES_PREVIEW = env_int("NEWSPORTAL_REPLIES_PREVIEW", 3)
