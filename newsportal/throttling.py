@@ -17,11 +17,22 @@ from newsportal.http import client_ip, salted_hash
 
 logger = logging.getLogger(__name__)
 
-PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+PERIODS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
 
 
 def parse_rate(rate: str | None) -> tuple[int, int] | None:
-    """"60/min" -> (60, 60); empty -> None (no limit)."""
+    """ "60/min" -> (60, 60); empty -> None (no limit)."""
     if not rate:
         return None
     count, _, unit = rate.partition("/")

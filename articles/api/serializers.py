@@ -42,7 +42,9 @@ class ArticleListItemSerializer(serializers.ModelSerializer):
 
     def get_comments_open(self, article: Article) -> bool:
         """Open by the article's own switch and closing time (a section policy may still refuse a post)."""
-        return article.comments_open and (article.comments_close_at is None or article.comments_close_at > timezone.now())
+        return article.comments_open and (
+            article.comments_close_at is None or article.comments_close_at > timezone.now()
+        )
 
 
 class ArticlePageSerializer(serializers.ModelSerializer):

@@ -16,7 +16,17 @@ from articles.models import Article
 from comments.models import Comment
 
 PUBLISHED = Comment.Status.PUBLISHED
-ROW_FIELDS = ("id", "article_id", "parent_id", "author_name", "body", "created_at", "edited_at", "reply_count", "status")
+ROW_FIELDS = (
+    "id",
+    "article_id",
+    "parent_id",
+    "author_name",
+    "body",
+    "created_at",
+    "edited_at",
+    "reply_count",
+    "status",
+)
 MAX_ID = 2**63 - 1
 
 _datetime = DateTimeField()
