@@ -5,7 +5,6 @@ the sweeper): the row lock and the `scored_at` guard make every run after the fi
 decision (`reviewed_at`) is never overridden.
 """
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -15,15 +14,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
-from django.db.models.functions import MD5
 from django.utils import timezone
 
-from comments.models import Comment, ModerationPolicy, WordRule
+from articles.models import Article
+from comments.models import Comment, WordRule
+from comments.selectors import policy_for_article
 from comments.services.lifecycle import comment_transition
 from comments.services.spam_models import spam_model_current
 from comments.spam.combine import Score, combine
 from comments.spam.features import text_features
 from comments.spam.rules import Context, rule_signals
+from comments.text import fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,9 @@ PENDING, PUBLISHED, SPAM = Comment.Status.PENDING, Comment.Status.PUBLISHED, Com
 NOT_SCORED = "not scored"
 SAME_TEXT_WINDOW = timedelta(hours=1)
 SUSPECT_WORDS_TTL = 60.0
+POLICY_TTL = 30.0
 _suspect_cache: tuple[float, tuple[str, ...]] = (0.0, ())
+_thresholds_cache: dict[int, tuple[float, tuple[float, float]]] = {}
 
 
 @dataclass(frozen=True)
@@ -54,17 +57,21 @@ def suspect_words() -> tuple[str, ...]:
 
 
 def thresholds_for(comment: Comment) -> tuple[float, float]:
-    """(hold, spam) thresholds: the article's own policy, else its section's, else the settings' defaults."""
-    policies = {
-        "article" if p.article_id else "section": p
-        for p in ModerationPolicy.objects.filter(
-            Q(article_id=comment.article_id) | Q(section__articles__id=comment.article_id)
-        ).only("article_id", "section_id", "spam_hold_threshold", "spam_threshold")
-    }
-    policy = policies.get("article") or policies.get("section")
-    if policy is None:
-        return settings.SPAM_HOLD_THRESHOLD, settings.SPAM_THRESHOLD
-    return policy.spam_hold_threshold, policy.spam_threshold
+    """(hold, spam) thresholds of the article's effective policy (its own, else its section's or an ancestor's,
+    else the settings' defaults); remembered per article for a short while, as policies change rarely."""
+    now = time.monotonic()
+    cached = _thresholds_cache.get(comment.article_id)
+    if cached is not None and now - cached[0] < POLICY_TTL:
+        return cached[1]
+    policy = policy_for_article(Article.objects.select_related("section").get(pk=comment.article_id))
+    if policy.pk is None:
+        value = (settings.SPAM_HOLD_THRESHOLD, settings.SPAM_THRESHOLD)
+    else:
+        value = (policy.spam_hold_threshold, policy.spam_threshold)
+    if len(_thresholds_cache) > 10_000:
+        _thresholds_cache.clear()
+    _thresholds_cache[comment.article_id] = (now, value)
+    return value
 
 
 def _author_filter(comment: Comment) -> Q | None:
@@ -77,11 +84,11 @@ def _author_filter(comment: Comment) -> Q | None:
 
 def scoring_context(comment: Comment) -> Context:
     """What the database says around this comment: the same text elsewhere, posting velocity, author history."""
-    body_md5 = hashlib.md5(comment.body.encode(), usedforsecurity=False).hexdigest()
     same_text = (
-        Comment.objects.annotate(body_md5=MD5("body"))
-        .filter(
-            body_md5=body_md5, created_at__gt=comment.created_at - SAME_TEXT_WINDOW, created_at__lte=comment.created_at
+        Comment.objects.filter(
+            body_hash=comment.body_hash or fingerprint(comment.body),
+            created_at__gt=comment.created_at - SAME_TEXT_WINDOW,
+            created_at__lte=comment.created_at,
         )
         .values("article_id")
         .distinct()
@@ -107,7 +114,7 @@ def scoring_context(comment: Comment) -> Context:
             )
         )
     signals = comment.signals if isinstance(comment.signals, dict) else {}
-    time_to_submit = signals.get("time_to_submit")
+    time_to_submit = signals.get("seconds_to_submit", signals.get("time_to_submit"))
     return Context(
         same_text_articles=max(1, same_text),
         honeypot=bool(signals.get("honeypot")) if "honeypot" in signals else None,

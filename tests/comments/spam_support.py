@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from articles.models import Article, Section
 from comments.models import Comment
+from comments.text import fingerprint
 
 
 class SpamSectionFactory(factory.django.DjangoModelFactory):
@@ -47,6 +48,7 @@ class SpamCommentFactory(factory.django.DjangoModelFactory):
     body = factory.Sequence(lambda n: f"I think the council should explain the bus timetable change number {n}.")
     status = Comment.Status.PUBLISHED
     ip_hash = factory.Sequence(lambda n: f"ip-{n}")
+    body_hash = factory.LazyAttribute(lambda c: fingerprint(c.body))
 
     @factory.post_generation
     def count(obj, create, extracted, **kwargs):

@@ -31,6 +31,7 @@ PENDING, PUBLISHED, SPAM = Comment.Status.PENDING, Comment.Status.PUBLISHED, Com
 def fresh_spam_state():
     spam_model_forget_loaded()
     scoring._suspect_cache = (0.0, ())
+    scoring._thresholds_cache.clear()
     cache.clear()
     yield
     spam_model_forget_loaded()
@@ -201,7 +202,7 @@ def test_guest_history_follows_the_email_address():
 
 
 def test_posting_signals_honeypot_and_time_to_submit():
-    comment = SpamCommentFactory(body=HAM_TEXT, signals={"honeypot": True, "time_to_submit": 0.8})
+    comment = SpamCommentFactory(body=HAM_TEXT, signals={"honeypot": True, "seconds_to_submit": 0.8})
     comment_score(comment_id=comment.pk)
     comment.refresh_from_db()
     assert "hidden honeypot field filled in" in comment.spam_reasons
