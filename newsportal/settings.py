@@ -203,10 +203,11 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 # Redis redelivers an unacknowledged task after the visibility timeout: longer than any task (time limit),
 # retry countdown or ETA, so a task that is still running is never handed to a second worker.
+# NEWSPORTAL_BROKER_VISIBILITY_TIMEOUT (seconds): shorter only in tests that kill a worker and wait for redelivery.
 # The socket timeouts and the failover options (max_retries/interval_*: used when a producer connects) bound
 # what one publish may cost when the broker is dead or hung: about a second, never a hang.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": env_int("NEWSPORTAL_BROKER_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": 1,
     "socket_timeout": 1,
     "max_retries": 1,
@@ -222,14 +223,33 @@ CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # The worker logs through LOGGING below (JSON lines with the task id), not Celery's own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic jobs; `expires` drops a run that waited longer than its period (the next one does the same work).
 CELERY_BEAT_SCHEDULE: dict = {
     "purge-idempotency-keys": {
         "task": "newsportal.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    "spam-sweep-unscored": {"task": "comments.tasks.sweep_unscored", "schedule": 60.0, "options": {"expires": 55}},
+    "spam-learn-pending": {"task": "comments.tasks.learn_pending", "schedule": 300.0, "options": {"expires": 290}},
+    "spam-retrain": {"task": "comments.tasks.retrain_spam_model", "schedule": 6 * 3600.0, "options": {"expires": 3600}},
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# Spam scoring (docs/spam.md). Thresholds apply where a section or article has no ModerationPolicy.
+SPAM_HOLD_THRESHOLD = 0.5
+SPAM_THRESHOLD = 0.9
+# Until the text model has learned this many labels it counts at SPAM_COLD_START_MODEL_WEIGHT: rules lead.
+SPAM_MIN_LABELS = env_int("NEWSPORTAL_SPAM_MIN_LABELS", 200)
+SPAM_COLD_START_MODEL_WEIGHT = 0.5
+SPAM_VELOCITY_MINUTES = 10
+SPAM_SCORE_MAX_RETRIES = env_int("NEWSPORTAL_SPAM_MAX_RETRIES", 5)
+SPAM_RETRY_BACKOFF_SECONDS = 2.0  # first retry after 2 s, then 4, 8, ... (capped at 5 minutes)
+SPAM_SWEEP_AFTER_SECONDS = 30  # comments committed this long ago and still unscored are enqueued again
+SPAM_SWEEP_BATCH = 500
+SPAM_MODEL_CHECK_SECONDS = 5.0  # how often a worker asks whether the active model changed
+# Test-only: every score_comment sleeps this long first (integration tests kill a worker mid-task).
+SPAM_SCORING_TEST_DELAY = float(env_str("NEWSPORTAL_SCORING_TEST_DELAY", "0") or 0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

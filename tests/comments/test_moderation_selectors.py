@@ -123,7 +123,10 @@ def test_counts_are_exact_under_every_filter_and_match_the_lists():
     for filters in (QueueFilters(), QueueFilters(section=section.pk), QueueFilters(article=other.pk)):
         counts = moderation_queue_counts(filters=filters)
         for queue in QUEUES:
-            assert counts[queue] == comment_list_moderation_queue(queue=queue, filters=filters).count(), (filters, queue)
+            assert counts[queue] == comment_list_moderation_queue(queue=queue, filters=filters).count(), (
+                filters,
+                queue,
+            )
     assert moderation_queue_counts(filters=QueueFilters(section=section.pk))["published"] == 3
     assert moderation_queue_counts(filters=QueueFilters(section=section.pk))["unreviewed"] == 2
     assert moderation_queue_counts()["published"] == 3 + 4
