@@ -136,7 +136,9 @@ def comment_post(request, slug):
             reverse("comment-edit", args=[result.comment.pk]) + "?" + urlencode({"secret": result.secret})
         )
         messages.info(request, edit_url, extra_tags="comment-edit-link")
-    posted = "published" if result.published else "held"
+    # Scoring may already have run (a fast worker, or in-process tasks): tell the reader where it is now.
+    status = Comment.objects.filter(pk=result.comment.pk).values_list("status", flat=True).first()
+    posted = "published" if status == Comment.Status.PUBLISHED else "held"
     return HttpResponseRedirect(f"{article.get_absolute_url()}?posted={posted}#comment-status")
 
 
