@@ -53,9 +53,13 @@ def apply_count_deltas(published_deltas: dict[tuple[int, int | None], int]) -> N
     for parent_id, delta in by_parent.items():
         if delta:
             Comment.objects.filter(pk=parent_id).update(reply_count=F("reply_count") + delta)
-    changed = {article_id for article_id, delta in by_article.items()}
-    if changed:
-        transaction.on_commit(lambda: _notify(changed))
+    comments_changed_on_commit(set(by_article))
+
+
+def comments_changed_on_commit(article_ids: set[int]) -> None:
+    """Run the registered hooks after commit for a change readers see that moves no count (e.g. an edited text)."""
+    if article_ids:
+        transaction.on_commit(lambda: _notify(article_ids))
 
 
 def published_delta(before: str, after: str) -> int:

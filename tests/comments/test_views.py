@@ -3,13 +3,17 @@ the time token, replies, reports, own-comment pages and the comment block on the
 
 import re
 import time
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from comments import forms
 from comments.models import Comment, Flag, ModerationPolicy, WordRule
+from comments.services.editing import comment_edit
 from comments.services.posting import comment_create
 from tests.comments.conftest import new_client
 from tests.factories import CommentFactory
@@ -219,3 +223,34 @@ def test_private_edit_link_works_in_another_browser(article):
     assert page.status_code == 200 and "from my phone</textarea>" in page.content.decode()
     assert other.post(f"/comments/{posted.comment.pk}/edit/", {"body": "edited"}).status_code == 302
     assert Comment.objects.get().body == "edited"
+
+
+def test_thread_list_is_cached_for_anonymous_readers_and_follows_every_change(
+    article, browser, django_capture_on_commit_callbacks
+):
+    def say(body, **kwargs):  # scoring is another app's business here: posts stay where posting put them
+        with mock.patch("comments.tasks.score_comment.delay"), django_capture_on_commit_callbacks(execute=True):
+            return comment_create(article=article, body=body, client=new_client(), author_name="A", **kwargs)
+
+    posted = say("first text")
+    assert "first text" in browser.get(article.get_absolute_url()).content.decode()
+
+    # when: another post (the count moves), an edit (no count moves), a policy change
+    say("second text")
+    assert "second text" in browser.get(article.get_absolute_url()).content.decode()
+    with mock.patch("comments.tasks.score_comment.delay"), django_capture_on_commit_callbacks(execute=True):
+        comment_edit(comment=posted.comment, body="edited text", secret=posted.secret)
+    html = browser.get(article.get_absolute_url()).content.decode()
+    assert "edited text" in html and "first text" not in html
+    ModerationPolicy.objects.create(article=article, comments_closed=True)
+    assert "Comments are closed" in browser.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_warm_article_page_reads_no_comments(article, browser):
+    for i in range(5):
+        CommentFactory(article=article, body=f"cached {i}")
+    browser.get(article.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        html = browser.get(article.get_absolute_url()).content.decode()
+    assert "cached 4" in html
+    assert not [q for q in queries.captured_queries if 'FROM "comments_' in q["sql"]]
