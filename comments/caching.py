@@ -16,10 +16,12 @@ A cache that fails is bypassed: the block renders from the database.
 import logging
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LIST_TIMEOUT = 60
 POLICY_TIMEOUT = 60
@@ -43,39 +45,40 @@ def _article_stamp(article) -> str:
     return f"{article.pk}:{article.updated_at.timestamp() if article.updated_at else 0}"
 
 
+def _get_or_make(make_key: Callable[[], str], make: Callable[[], T], timeout: int) -> T:
+    """The cached value under make_key(), else make() (cached on the way); a failing cache is bypassed."""
+    try:
+        key = make_key()
+        value = cache.get(key)
+    except Exception:
+        logger.warning("comments cache unavailable", exc_info=True)
+        return make()
+    if value is None:
+        value = make()
+        try:
+            cache.set(key, value, timeout)
+        except Exception:
+            logger.warning("could not cache %s", key, exc_info=True)
+    return value
+
+
 def thread_html(*, article, sort: str, page: int, closed: bool, render: Callable[[], str]) -> str:
-    """The cached thread list of one article page, or `render()` (cached on the way) when missing."""
-    try:
+    """The cached thread list of one article page, or `render()` when missing."""
+
+    def key() -> str:
         version = cache.get(_version_key(article.pk), 0)
-        key = f"comments:list:{_article_stamp(article)}:{article.comment_count}:{version}:{sort}:{page}:{int(closed)}"
-        html = cache.get(key)
-    except Exception:
-        logger.warning("comment list cache unavailable", exc_info=True)
-        return render()
-    if html is None:
-        html = render()
-        try:
-            cache.set(key, html, LIST_TIMEOUT)
-        except Exception:
-            logger.warning("could not cache a comment list", exc_info=True)
-    return html
+        return f"comments:list:{_article_stamp(article)}:{article.comment_count}:{version}:{sort}:{page}:{int(closed)}"
+
+    return _get_or_make(key, render, LIST_TIMEOUT)
 
 
-def policy_cached(article, load: Callable[[], object]):
-    """The article's effective policy from the cache, or `load()` (cached on the way)."""
-    try:
-        key = f"comments:policy:{cache.get(POLICY_VERSION_KEY, 0)}:{_article_stamp(article)}:{article.section_id}"
-        policy = cache.get(key)
-    except Exception:
-        logger.warning("policy cache unavailable", exc_info=True)
-        return load()
-    if policy is None:
-        policy = load()
-        try:
-            cache.set(key, policy, POLICY_TIMEOUT)
-        except Exception:
-            logger.warning("could not cache a policy", exc_info=True)
-    return policy
+def policy_cached(article, load: Callable[[], T]) -> T:
+    """The article's effective policy from the cache, or `load()` when missing."""
+
+    def key() -> str:
+        return f"comments:policy:{cache.get(POLICY_VERSION_KEY, 0)}:{_article_stamp(article)}:{article.section_id}"
+
+    return _get_or_make(key, load, POLICY_TIMEOUT)
 
 
 def policies_changed(**kwargs) -> None:
