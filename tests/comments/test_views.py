@@ -254,3 +254,18 @@ def test_a_warm_article_page_reads_no_comments(article, browser):
         html = browser.get(article.get_absolute_url()).content.decode()
     assert "cached 4" in html
     assert not [q for q in queries.captured_queries if 'FROM "comments_' in q["sql"]]
+
+
+def test_rate_limit_sees_the_real_client_behind_trusted_proxies(article, settings):
+    settings.NEWSPORTAL_TRUSTED_PROXIES = 1
+    settings.NEWSPORTAL_RATE_LIMIT_CLIENT = "2/60"
+    proxy = Client(REMOTE_ADDR="10.0.0.1")  # the reverse proxy appends the address it saw last
+
+    def send(forged: str, real: str, body: str) -> int:
+        xff = f"{forged}, {real}"
+        return proxy.post(post_url(article), form_data(article, body=body), HTTP_X_FORWARDED_FOR=xff).status_code
+
+    assert send("1.1.1.1", "203.0.113.7", "one") == 302
+    assert send("2.2.2.2", "203.0.113.7", "two") == 302
+    assert send("3.3.3.3", "203.0.113.7", "three") == 429  # rotating the client-chosen part changes nothing
+    assert send("3.3.3.3", "198.51.100.9", "another reader") == 302
