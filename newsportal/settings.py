@@ -55,7 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "newsportal.middleware.CSPMiddleware",  # django-csp's, with the policy built once
     # Last: it sees the view's exceptions first and turns a lost database into a 503 (see its docstring).
     "newsportal.middleware.ServiceOutageMiddleware",
 ]
