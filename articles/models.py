@@ -49,6 +49,11 @@ class Article(models.Model):
     published_at = models.DateTimeField(default=timezone.now, help_text="The dateline.")
     source = models.CharField(max_length=100, blank=True, help_text='Agency or paper, e.g. "Xinhua".')
     byline = models.CharField(max_length=200, blank=True)
+    page_total = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Pages the original story has, when more than are stored here (0: as many as are stored). "
+        "Pages beyond the stored ones are listed in the pager without a link.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     comments_open = models.BooleanField(default=True)
     comments_close_at = models.DateTimeField(null=True, blank=True, help_text="Comments close by themselves then.")

@@ -66,6 +66,9 @@ class Comment(models.Model):
     ua_hash = models.CharField(max_length=64, blank=True)
     signals = models.JSONField(default=dict, blank=True, help_text="Captured at posting: honeypot, time to submit.")
     secret_hash = models.CharField(max_length=128, blank=True, help_text="Hash of the guest's edit secret.")
+    body_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="Fingerprint of the text (the repeated-text gate)."
+    )
 
     spam_score = models.FloatField(null=True, blank=True)
     spam_reasons = models.JSONField(default=list, blank=True)
@@ -90,6 +93,8 @@ class Comment(models.Model):
             models.Index(fields=["status", "created_at"], name="comment_queue"),
             models.Index(fields=["user", "status"], name="comment_author"),
             models.Index(fields=["scored_at", "status"], name="comment_unscored"),
+            models.Index(fields=["body_hash", "created_at"], name="comment_repeated_text"),
+            models.Index(fields=["article", "status", "parent", "-reply_count"], name="comment_most_replies"),
             # Moderation queues (comments/selectors_moderation.py): each pages and counts through its own index.
             models.Index(
                 fields=["-priority", "id"], name="comment_pending_priority", condition=models.Q(status="pending")
