@@ -122,12 +122,13 @@ def _snapshot_store(lists: dict[tuple[str, str], list[int]], now: datetime) -> N
             rows, update_conflicts=True, unique_fields=["scope", "kind"], update_fields=["article_ids", "computed_at"]
         )
         PopularSnapshot.objects.exclude(scope__in={scope for scope, _ in lists}).delete()
-        entries = {snapshot_cache_key(scope, kind): ids for (scope, kind), ids in lists.items()}
-        transaction.on_commit(
-            lambda: cache.set_many(entries, timeout=settings.NEWSPORTAL_POPULAR_CACHE_SECONDS), robust=True
-        )
         if before != lists:
             shared_fragments_invalidate()
+    # after the commit (the pass is its own transaction): readers never see lists the database does not hold
+    cache.set_many(
+        {snapshot_cache_key(scope, kind): ids for (scope, kind), ids in lists.items()},
+        timeout=settings.NEWSPORTAL_POPULAR_CACHE_SECONDS,
+    )
 
 
 _last_pass = time.monotonic()
