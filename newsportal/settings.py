@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from newsportal.env import env_bool, env_int, env_list, env_str
+from newsportal.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("NEWSPORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "newsportal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside any cache middleware, so article pages served from a cache are counted too (docs/popular.md).
+    "articles.popularity.middleware.ViewCountMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -181,6 +183,20 @@ CONTENT_SECURITY_POLICY = {
 # X-Forwarded-For (0 = REMOTE_ADDR only), so a client cannot choose its own IP by sending the header.
 NEWSPORTAL_TRUSTED_PROXIES = env_int("NEWSPORTAL_TRUSTED_PROXIES", 0)
 
+# Most Popular (docs/popular.md): views are counted in Redis (NEWSPORTAL_POPULAR_REDIS_URL, default REDIS_URL), or
+# without Redis in the process's memory, saved to NEWSPORTAL_POPULAR_MEMORY_FILE at each ranking pass.
+NEWSPORTAL_COUNT_VIEWS = env_bool("NEWSPORTAL_COUNT_VIEWS", True)
+NEWSPORTAL_POPULAR_REDIS_URL = env_str("NEWSPORTAL_POPULAR_REDIS_URL", REDIS_URL)
+NEWSPORTAL_POPULAR_MEMORY_FILE = env_str("NEWSPORTAL_POPULAR_MEMORY_FILE", str(VAR_DIR / "popular-views.json"))
+NEWSPORTAL_POPULAR_WINDOW_HOURS = env_int("NEWSPORTAL_POPULAR_WINDOW_HOURS", 24)
+NEWSPORTAL_TRENDING_HALF_LIFE_HOURS = env_float("NEWSPORTAL_TRENDING_HALF_LIFE_HOURS", 4.0)
+NEWSPORTAL_POPULAR_COMMENT_WEIGHT = env_float("NEWSPORTAL_POPULAR_COMMENT_WEIGHT", 0.0)
+NEWSPORTAL_POPULAR_CACHE_SECONDS = env_int("NEWSPORTAL_POPULAR_CACHE_SECONDS", 60)
+# Without Redis there is no beat either: the web process ranks itself at most this often (0 = never).
+NEWSPORTAL_POPULAR_RANK_IN_PROCESS_SECONDS = env_int(
+    "NEWSPORTAL_POPULAR_RANK_IN_PROCESS_SECONDS", 0 if NEWSPORTAL_POPULAR_REDIS_URL else 60
+)
+
 # Celery: a broker URL makes tasks go to real workers; without one they run in-process (embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
@@ -233,6 +249,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "spam-sweep-unscored": {"task": "comments.tasks.sweep_unscored", "schedule": 60.0, "options": {"expires": 55}},
     "spam-learn-pending": {"task": "comments.tasks.learn_pending", "schedule": 300.0, "options": {"expires": 290}},
     "spam-retrain": {"task": "comments.tasks.retrain_spam_model", "schedule": 6 * 3600.0, "options": {"expires": 3600}},
+    # Most Popular: one ranking pass a minute; a pass that waited longer than that is dropped (the next one comes).
+    "rank-popular": {"task": "articles.tasks.rank_popular", "schedule": 60.0, "options": {"expires": 55}},
 }
 CELERY_TIMEZONE = TIME_ZONE
 
