@@ -42,7 +42,8 @@ def seconds_since_render(token: str, article_id: int, *, now: float | None = Non
         return None
     if not isinstance(data, dict) or data.get("a") != article_id or not isinstance(data.get("t"), int):
         return None
-    return max(0.0, (now if now is not None else time.time()) - data["t"])
+    seconds = max(0.0, (now if now is not None else time.time()) - data["t"])
+    return seconds if seconds <= settings.NEWSPORTAL_FORM_TOKEN_MAX_AGE else None
 
 
 class CommentForm(forms.Form):

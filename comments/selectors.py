@@ -21,6 +21,7 @@ SORTS = {
     "replies": ("-reply_count", "created_at", "id"),
 }
 DEFAULT_SORT = "oldest"
+REPLIES_PER_PAGE = 50
 
 # Shown: published comments, and deleted ones that still have published replies (as a "[deleted]" tombstone).
 VISIBLE = Q(status=Comment.Status.PUBLISHED) | Q(status=Comment.Status.DELETED, reply_count__gt=0)
@@ -111,7 +112,7 @@ def comment_list_public(
 
 def comment_replies(*, comment: Comment, page: int = 1, per_page: int | None = None) -> CommentPage:
     """Every visible reply under `comment` (any depth), in thread order, a page at a time. One query."""
-    per_page = per_page or settings.NEWSPORTAL_COMMENTS_PER_PAGE
+    per_page = per_page or REPLIES_PER_PAGE
     page = max(1, page)
     offset = (page - 1) * per_page
     thread = comment.root_id or comment.pk  # indexed: the thread's rows, then the subtree by path prefix

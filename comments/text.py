@@ -84,5 +84,6 @@ def _linkify_line(line: str) -> str:
 def render_html(text: str) -> str:
     """Comment text as HTML: everything escaped, paragraphs (<p>) at blank lines, <br> at single line breaks,
     http(s) URLs as rel="nofollow ugc noopener" anchors. Nothing else a reader typed becomes markup."""
-    paragraphs = re.split(r"\n{2,}", normalise_body(text))
+    # A lone CR is a line break to the browser's parser anyway: render it as one, like LF.
+    paragraphs = re.split(r"\n{2,}", normalise_body(text).replace("\r", "\n"))
     return "".join("<p>" + "<br>".join(_linkify_line(line) for line in p.split("\n")) + "</p>" for p in paragraphs)

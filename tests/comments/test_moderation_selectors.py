@@ -80,7 +80,7 @@ def test_each_queue_holds_its_statuses():
     published = CommentFactory(status=P.PUBLISHED)
     reviewed = CommentFactory(status=P.PUBLISHED, reviewed_at=timezone.now(), reviewed_by=mod)
     reported = CommentFactory(status=P.PUBLISHED, reviewed_at=timezone.now())
-    report(reported, 1, note="rude")
+    report(reported, 3, note="rude")  # NEWSPORTAL_REPORTS_THRESHOLD defaults to 3
     spam = CommentFactory(status=P.SPAM)
     rejected = CommentFactory(status=P.REJECTED)
     CommentFactory(status=P.DELETED, body="")
@@ -123,7 +123,10 @@ def test_counts_are_exact_under_every_filter_and_match_the_lists():
     for filters in (QueueFilters(), QueueFilters(section=section.pk), QueueFilters(article=other.pk)):
         counts = moderation_queue_counts(filters=filters)
         for queue in QUEUES:
-            assert counts[queue] == comment_list_moderation_queue(queue=queue, filters=filters).count(), (filters, queue)
+            assert counts[queue] == comment_list_moderation_queue(queue=queue, filters=filters).count(), (
+                filters,
+                queue,
+            )
     assert moderation_queue_counts(filters=QueueFilters(section=section.pk))["published"] == 3
     assert moderation_queue_counts(filters=QueueFilters(section=section.pk))["unreviewed"] == 2
     assert moderation_queue_counts()["published"] == 3 + 4

@@ -50,7 +50,8 @@
     if (!hasButton) { return; }
     var data = new FormData(form);
     data.set("action", action);
-    fetch(form.action, {
+    // form.action would be the buttons named "action": read the attribute.
+    fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",
