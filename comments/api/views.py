@@ -10,7 +10,6 @@ import json
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -39,7 +38,6 @@ from newsportal.api import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, JSONOnly
 from newsportal.conditional import make_etag, not_modified, validators
 from newsportal.http import ClientInfo
 from newsportal.idempotency import idempotent_post
-from newsportal.services import comments_version_bump
 from newsportal.throttling import ReadThrottle, WriteThrottle
 
 DEFAULT_PAGE_SIZE = 20
@@ -164,10 +162,6 @@ def _client_secret(request) -> str | None:
 
 def _request_id(request) -> str:
     return getattr(request._request, "request_id", "")
-
-
-def _bump_after_commit(article_id: int) -> None:
-    transaction.on_commit(lambda: comments_version_bump({article_id}))
 
 
 class ArticleCommentsApi(FastReadMixin, APIView):
@@ -321,15 +315,13 @@ class CommentDetailApi(APIView):
         comment = self._get(request, comment_id)
         serializer = CommentEditInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            edited = comment_edit(
-                comment=comment,
-                body=serializer.validated_data["body"],
-                user=request.user,
-                secret=_client_secret(request),
-                request_id=_request_id(request),
-            )
-            _bump_after_commit(comment.article_id)
+        edited = comment_edit(
+            comment=comment,
+            body=serializer.validated_data["body"],
+            user=request.user,
+            secret=_client_secret(request),
+            request_id=_request_id(request),
+        )
         return Response(selectors.comment_item_from(edited))
 
     @extend_schema(
@@ -341,11 +333,9 @@ class CommentDetailApi(APIView):
     )
     def delete(self, request, comment_id: int):
         comment = self._get(request, comment_id)
-        with transaction.atomic():
-            comment_delete(
-                comment=comment, user=request.user, secret=_client_secret(request), request_id=_request_id(request)
-            )
-            _bump_after_commit(comment.article_id)
+        comment_delete(
+            comment=comment, user=request.user, secret=_client_secret(request), request_id=_request_id(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
