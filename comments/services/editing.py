@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from comments import text
 from comments.models import Comment, ModerationDecision
-from comments.services.lifecycle import comment_transition, comments_changed_on_commit
+from comments.services.lifecycle import comment_transition
 from comments.services.posting import (
     check_banned_words,
     enqueue_scoring_on_commit,
@@ -91,7 +91,6 @@ def comment_edit(*, comment: Comment, body: str, user=None, secret: str | None =
                 "scored_at": None,
             },
         )
-        comments_changed_on_commit({comment.article_id})  # the text changed even if no count did
         enqueue_scoring_on_commit(comment.pk)
     return result.comment
 

@@ -16,6 +16,6 @@ def restore_trigger(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("comments", "0004_spam_models")]
+    dependencies = [("comments", "0003_merge_20261128_1349")]
 
     operations = [migrations.RunPython(restore_trigger, migrations.RunPython.noop)]
