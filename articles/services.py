@@ -9,8 +9,8 @@ from django.utils.text import slugify
 
 from articles.caching import shared_fragments_invalidate
 from articles.models import Article, ArticlePage, CuratedItem, CuratedList, Photo, RelatedLink, Section
-from articles.selectors import EDITORS_MOST_POPULAR, SELECTIONS, TOP_STORIES, WHATS_HAPPENING
 from articles.seed import SeedPage
+from articles.selectors import EDITORS_MOST_POPULAR, SELECTIONS, TOP_STORIES, WHATS_HAPPENING
 
 # Where the page's other headlines go: an editor's placement (the seed gives only their text).
 SEED_SECTIONS = [

@@ -22,3 +22,8 @@ def article_make(section: Section, slug: str, *, status=Article.Status.PUBLISHED
         status=status,
         published_at=published_at or timezone.now() - timedelta(hours=1),
     )
+
+
+def as_dict(counts) -> dict[int, int]:
+    """A bucket's counter array as {article_id: views} (non-zero only)."""
+    return {int(i): int(counts[i]) for i in counts.nonzero()[0]}
