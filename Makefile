@@ -48,8 +48,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## bench: every benchmark against hello-world Django/DRF ceilings in the same run -> docs/benchmarks.md
 bench: install
 	$(BIN)/python bench/run.py
+
+## stack: docker-compose's topology without Docker: gunicorn + Celery worker + beat on local PostgreSQL/Redis
+stack: install
+	bin/stack
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -140,7 +140,11 @@ def seed_load(*, seed: SeedPage) -> Article:
 
     _curated(slug=TOP_STORIES, title="Top Stories", lead="", position=0, articles=[article])
     for position, (slug, seed_list) in enumerate(
-        [(SELECTIONS, seed.selections), (EDITORS_MOST_POPULAR, seed.most_popular), (WHATS_HAPPENING, seed.whats_happening)],
+        [
+            (SELECTIONS, seed.selections),
+            (EDITORS_MOST_POPULAR, seed.most_popular),
+            (WHATS_HAPPENING, seed.whats_happening),
+        ],
         start=1,
     ):
         _curated(

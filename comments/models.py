@@ -66,6 +66,9 @@ class Comment(models.Model):
     ua_hash = models.CharField(max_length=64, blank=True)
     signals = models.JSONField(default=dict, blank=True, help_text="Captured at posting: honeypot, time to submit.")
     secret_hash = models.CharField(max_length=128, blank=True, help_text="Hash of the guest's edit secret.")
+    body_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="Fingerprint of the text (the repeated-text gate)."
+    )
 
     spam_score = models.FloatField(null=True, blank=True)
     spam_reasons = models.JSONField(default=list, blank=True)
@@ -77,6 +80,9 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The pending queue's order, kept by a database trigger (comments/moderation/priority.py explains the formula):
+    # every writer (posting, scoring, reports) changes its inputs without having to know about it.
+    priority = models.FloatField(default=0, editable=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -87,6 +93,28 @@ class Comment(models.Model):
             models.Index(fields=["status", "created_at"], name="comment_queue"),
             models.Index(fields=["user", "status"], name="comment_author"),
             models.Index(fields=["scored_at", "status"], name="comment_unscored"),
+            models.Index(fields=["body_hash", "created_at"], name="comment_repeated_text"),
+            models.Index(fields=["article", "status", "parent", "-reply_count"], name="comment_most_replies"),
+            # Moderation queues (comments/selectors_moderation.py): each pages and counts through its own index.
+            models.Index(
+                fields=["-priority", "id"], name="comment_pending_priority", condition=models.Q(status="pending")
+            ),
+            models.Index(
+                fields=["-created_at"],
+                name="comment_unreviewed",
+                condition=models.Q(status="published", reviewed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["-flag_count", "-created_at"],
+                name="comment_reported",
+                condition=models.Q(status="published", flag_count__gt=0),
+            ),
+            models.Index(
+                fields=["article"],
+                name="comment_reviewed_published",
+                condition=models.Q(status="published", reviewed_at__isnull=False),
+            ),
+            models.Index(fields=["author_email", "status"], name="comment_author_email"),
         ]
         constraints = [
             # A deleted comment may keep an empty body (its tombstone); every other one obeys the length rule.
@@ -257,6 +285,19 @@ class ModerationDecision(models.Model):
         return f"{self.action} {self.comment_id} by {self.actor or 'system'}"
 
 
+class ModeratorScope(models.Model):
+    """Limits a moderator to some sections; a moderator with no scope rows moderates every section."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderator_scopes")
+    section = models.ForeignKey("articles.Section", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "section"], name="moderatorscope_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} moderates {self.section}"
+
+
 def thread_path(parent_path: str, comment_id: int) -> str:
     """The materialized path of a comment: its parent's path plus its own id as one fixed-width base-36 segment.
 
@@ -269,3 +310,64 @@ def thread_path(parent_path: str, comment_id: int) -> str:
         if n == 0:
             break
     return parent_path + digits.rjust(PATH_SEGMENT, "0")
+
+
+class SpamModel(models.Model):
+    """One trained spam text model (comments.spam.model.TextModel, serialised); exactly one is active.
+
+    Its version is "<id>.<revision>": online learning updates the active row in place and bumps `revision`, a
+    promoted full retrain is a new row. Workers compare the active version (kept in the cache) with the one they
+    hold and reload when it changed, without a restart.
+    """
+
+    class Kind(models.TextChoices):
+        BOOTSTRAP = "bootstrap", "Bootstrap corpus"
+        FULL = "full", "Full retrain from labels"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    revision = models.PositiveIntegerField(default=0, help_text="Online updates applied since it was trained.")
+    is_active = models.BooleanField(default=False)
+    labels_seen = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True, help_text="Holdout metrics when trained; why (not) promoted.")
+    blob = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="spammodel_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"spam model {self.version} ({self.kind}{', active' if self.is_active else ''})"
+
+    @property
+    def version(self) -> str:
+        return f"{self.pk}.{self.revision}"
+
+
+class SpamLabel(models.Model):
+    """A training label from one person's decision (see comments.spam.learning.label_for_decision).
+
+    The text is copied as it was when decided. Holdout labels (a fixed share by comment id) are never trained on;
+    they judge whether a retrained model may be promoted. `applied` = learned by the active model.
+    """
+
+    decision = models.OneToOneField(ModerationDecision, on_delete=models.CASCADE, related_name="spam_label")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    is_spam = models.BooleanField()
+    weight = models.FloatField(default=1.0)
+    holdout = models.BooleanField(default=False)
+    applied = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["applied", "holdout"], name="spamlabel_pending")]
+
+    def __str__(self) -> str:
+        return f"{'spam' if self.is_spam else 'ham'} label for comment {self.comment_id}"

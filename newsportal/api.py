@@ -1,13 +1,15 @@
 """API plumbing shared by every app: the exception handler and pagination defaults."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions, pagination
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import exceptions, negotiation, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
 from newsportal.errors import PROBLEM_CONTENT_TYPE, ApplicationError, problem
+from newsportal.parsers import PayloadTooLarge
 
 
 def _field_errors(detail) -> dict:
@@ -35,7 +37,9 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         data = problem(exc.status, exc.code, exc.message, errors=exc.errors)
         return Response(data, status=exc.status, headers=exc.headers, content_type=PROBLEM_CONTENT_TYPE)
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RequestDataTooBig):  # request.body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge()
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -60,6 +64,125 @@ def exception_handler(exc, context):
     return Response(data, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
+class JSONOnly(negotiation.DefaultContentNegotiation):
+    """The API speaks JSON only: answer JSON whatever Accept says, without parsing it on the hot paths."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+# --- Strict input ---------------------------------------------------------------------------------------------
+# Input serializers name every field they accept: an unknown key is a 400, never silently stored (no mass
+# assignment), and values keep their JSON type (no "True" for true, no 5 for "5").
+
+
+def printable(text: str) -> str:
+    """A client-sent name made safe to echo in an error (lone surrogates cannot be encoded as UTF-8)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")[:60]
+
+
+class StrictInputSerializer(serializers.Serializer):
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise exceptions.ValidationError({printable(k): ["Unknown field."] for k in unknown[:20]})
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, kept exactly as sent (no trimming); null/number/bool/array/object are refused."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: "5", 5.0 and true are refused."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=printable(str(data)))
+        return super().to_internal_value(data)
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise exceptions.ValidationError("This field may not be blank.")
+    return value
+
+
+# --- Schema: the one error shape ------------------------------------------------------------------------------
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details with a machine-readable code and per-field messages."""
+
+    type = serializers.CharField(default="about:blank")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    code = serializers.CharField(help_text="Machine-readable: invalid, not_found, rate_limited, throttled, ...")
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+def _problem_example(status: int, code: str, title: str, errors: dict | None = None) -> OpenApiResponse:
+    return OpenApiResponse(
+        ProblemSerializer,
+        description=title,
+        examples=[
+            OpenApiExample(
+                code,
+                value={
+                    "type": "about:blank",
+                    "title": title,
+                    "status": status,
+                    "code": code,
+                    "detail": title,
+                    "errors": errors or {},
+                },
+            )
+        ],
+    )
+
+
+ERROR_RESPONSES = {
+    400: _problem_example(400, "invalid", "Invalid input.", {"body": ["This field is required."]}),
+    404: _problem_example(404, "not_found", "Not found."),
+    406: _problem_example(406, "not_acceptable", "Could not satisfy the request Accept header."),
+    429: _problem_example(429, "throttled", "Request was throttled. Expected available in 30 seconds."),
+}
+WRITE_ERROR_RESPONSES = {
+    **ERROR_RESPONSES,
+    401: _problem_example(401, "authentication_failed", "Invalid token."),
+    403: _problem_example(403, "permission_denied", "You do not have permission to perform this action."),
+    409: _problem_example(409, "idempotency_in_flight", "A request with this Idempotency-Key is still running."),
+    413: _problem_example(413, "too_large", "Request body too large."),
+    415: _problem_example(415, "unsupported_media_type", 'Unsupported media type "text/plain" in request.'),
+    422: _problem_example(422, "idempotency_key_reused", "This Idempotency-Key was already used with another body."),
+}

@@ -2,7 +2,11 @@
 
 from django.urls import include, path
 
+from newsportal import converters  # noqa: F401  (registers the <id:...> converter)
+from newsportal.auth_api import TokenApi
+
 urlpatterns = [
+    path("auth/token/", TokenApi.as_view(), name="api-auth-token"),
     path("", include("articles.api.urls")),
     path("", include("comments.api.urls")),
     path("moderation/", include("comments.api.moderation_urls")),

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from newsportal.celery import app as celery_app
+from newsportal.errors import PROBLEM_CONTENT_TYPE, problem
 
 
 @require_safe
@@ -29,10 +30,12 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> None:
+    """One connection attempt, no retry: bounded by the broker's socket timeouts (about 1 s), so a dead or hung
+    broker makes /readyz answer 503 quickly instead of outliving the load balancer's probe timeout."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return  # embedded default: tasks run in-process, there is no broker to reach
     with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=1)
+        conn.ensure_connection(max_retries=0, timeout=1)
 
 
 CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_broker}
@@ -41,7 +44,8 @@ CHECKS = {"database": _check_database, "cache": _check_cache, "broker": _check_b
 @require_safe
 @never_cache
 def readyz(request):
-    """Ready to take traffic: every dependency answers. 503 with the failing ones named otherwise."""
+    """Ready to take traffic: every dependency answers. Otherwise 503 in the one JSON error shape, with the
+    per-dependency results as the extension member `checks`."""
     results = {}
     for name, check in CHECKS.items():
         try:
@@ -49,5 +53,10 @@ def readyz(request):
             results[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure means not ready; the reason is reported
             results[name] = f"error: {exc.__class__.__name__}"
-    ready = all(value == "ok" for value in results.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": results}, status=200 if ready else 503)
+    if all(value == "ok" for value in results.values()):
+        return JsonResponse({"status": "ok", "checks": results})
+    failing = ", ".join(name for name, value in results.items() if value != "ok")
+    body = problem(503, "not_ready", "Not ready: a dependency is unreachable.", f"Failing: {failing}.")
+    response = JsonResponse({**body, "checks": results}, status=503, content_type=PROBLEM_CONTENT_TYPE)
+    response["Retry-After"] = "5"
+    return response

@@ -18,6 +18,9 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 PRODUCTION = not DEBUG
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=PRODUCTION) or "django-insecure-embedded-default-only-for-make-run"
+# Rotation: the new key in DJANGO_SECRET_KEY, the old ones here (comma-separated) until sessions and signed
+# values made with them have expired (docs/operations.md "Rotate secrets").
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"], required=PRODUCTION)
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -34,12 +37,17 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "csp",
     "newsportal",
     "articles",
     "comments",
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware, view and log line runs with the request id set, and the access log and
+    # metrics see the final status of every response.
+    "newsportal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside any cache middleware, so article pages served from a cache are counted too (docs/popular.md).
@@ -50,6 +58,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "newsportal.middleware.CSPMiddleware",  # django-csp's, with the policy built once
+    # Last: it sees the view's exceptions first and turns a lost database into a 503 (see its docstring).
+    "newsportal.middleware.ServiceOutageMiddleware",
 ]
 
 ROOT_URLCONF = "newsportal.urls"
@@ -78,6 +89,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails a request within seconds instead of hanging a worker.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A fresh clone has no var/ yet; SQLite creates the file but not its folder.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -147,6 +161,24 @@ SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
+# Health and metrics answer plain HTTP from the container's own health check and the scraper (no redirect).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere. Templates keep JS and CSS in
+# static files; a view that needs more (the Swagger UI page) loosens it with csp.decorators.csp_update.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 # Clients behind this many trusted reverse proxies: the client IP is taken that far from the right of
 # X-Forwarded-For (0 = REMOTE_ADDR only), so a client cannot choose its own IP by sending the header.
 NEWSPORTAL_TRUSTED_PROXIES = env_int("NEWSPORTAL_TRUSTED_PROXIES", 0)
@@ -171,25 +203,71 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# JSON only: a message is data, never a pickle that a broker writer could turn into code.
 CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged after it ran, and handed back to the queue when its worker process dies mid-task
+# (SIGKILL, OOM): with idempotent tasks this is "at least once", never "lost".
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# When the broker connection drops, tasks still running are cancelled (and redelivered by late acks) rather
+# than finishing unacknowledged and then running a second time anyway.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
-# Longer than any task (time limit) plus retries, so Redis never redelivers a task that is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 1, "socket_timeout": 2}
+# Redis redelivers an unacknowledged task after the visibility timeout: longer than any task (time limit),
+# retry countdown or ETA, so a task that is still running is never handed to a second worker.
+# NEWSPORTAL_BROKER_VISIBILITY_TIMEOUT (seconds): shorter only in tests that kill a worker and wait for redelivery.
+# The socket timeouts and the failover options (max_retries/interval_*: used when a producer connects) bound
+# what one publish may cost when the broker is dead or hung: about a second, never a hang.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("NEWSPORTAL_BROKER_VISIBILITY_TIMEOUT", 3600),
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker keeps reconnecting to a broker that comes back
 # A request never hangs on a dead broker: publishing gives up quickly and the sweeper enqueues later.
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# The worker logs through LOGGING below (JSON lines with the task id), not Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic jobs; `expires` drops a run that waited longer than its period (the next one does the same work).
 CELERY_BEAT_SCHEDULE: dict = {
+    "purge-idempotency-keys": {
+        "task": "newsportal.tasks.purge_idempotency_keys",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
+    "spam-sweep-unscored": {"task": "comments.tasks.sweep_unscored", "schedule": 60.0, "options": {"expires": 55}},
+    "spam-learn-pending": {"task": "comments.tasks.learn_pending", "schedule": 300.0, "options": {"expires": 290}},
+    "spam-retrain": {"task": "comments.tasks.retrain_spam_model", "schedule": 6 * 3600.0, "options": {"expires": 3600}},
     # Most Popular: one ranking pass a minute; a pass that waited longer than that is dropped (the next one comes).
     "rank-popular": {"task": "articles.tasks.rank_popular", "schedule": 60.0, "options": {"expires": 55}},
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# Spam scoring (docs/spam.md). Thresholds apply where a section or article has no ModerationPolicy.
+SPAM_HOLD_THRESHOLD = 0.5
+SPAM_THRESHOLD = 0.9
+# Until the text model has learned this many labels it counts at SPAM_COLD_START_MODEL_WEIGHT: rules lead.
+SPAM_MIN_LABELS = env_int("NEWSPORTAL_SPAM_MIN_LABELS", 200)
+SPAM_COLD_START_MODEL_WEIGHT = 0.5
+SPAM_VELOCITY_MINUTES = 10
+SPAM_SCORE_MAX_RETRIES = env_int("NEWSPORTAL_SPAM_MAX_RETRIES", 5)
+SPAM_RETRY_BACKOFF_SECONDS = 2.0  # first retry after 2 s, then 4, 8, ... (capped at 5 minutes)
+SPAM_SWEEP_AFTER_SECONDS = 30  # comments committed this long ago and still unscored are enqueued again
+SPAM_SWEEP_BATCH = 500
+SPAM_MODEL_CHECK_SECONDS = 5.0  # how often a worker asks whether the active model changed
+# Test-only: every score_comment sleeps this long first (integration tests kill a worker mid-task).
+SPAM_SCORING_TEST_DELAY = float(env_str("NEWSPORTAL_SCORING_TEST_DELAY", "0") or 0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -198,8 +276,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["newsportal.parsers.StrictJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "newsportal.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "newsportal.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "newsportal.api.PageNumberPagination",
@@ -211,13 +289,77 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from the sidecar package's static files: no CDN, nothing for the CSP to allow.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "FlagReasonEnum": "comments.models.Flag.Reason",
+        "RejectReasonEnum": "comments.services.moderation.REJECT_REASONS",
+    },
 }
 
+# API (docs/api.md): body size limit, throttle rates ("N/s|min|hour|day", empty = off) and idempotency keys.
+NEWSPORTAL_API_MAX_BODY_BYTES = env_int("NEWSPORTAL_API_MAX_BODY_BYTES", 128 * 1024)
+NEWSPORTAL_API_RATES = {
+    # Writes (POST/PATCH/DELETE) per token user or client IP; comment_create has its own posting limits.
+    "write": env_str("NEWSPORTAL_API_RATE_WRITE", "60/min"),
+    # Token requests per client IP and per username: slows password guessing.
+    "auth": env_str("NEWSPORTAL_API_RATE_AUTH", "10/min"),
+    # Reads per client; off by default (reads are cached; put a CDN or proxy limit in front instead).
+    "read": env_str("NEWSPORTAL_API_RATE_READ", ""),
+}
+NEWSPORTAL_IDEMPOTENCY_TTL_HOURS = env_int("NEWSPORTAL_IDEMPOTENCY_TTL_HOURS", 24)
+CSRF_FAILURE_VIEW = "newsportal.error_views.csrf_failure"
+
+# Operations (docs/operations.md): /metrics is open to these client addresses (client_ip(), so behind a proxy
+# only with NEWSPORTAL_TRUSTED_PROXIES set), or to anyone sending "Authorization: Bearer <token>".
+NEWSPORTAL_METRICS_TOKEN = env_str("NEWSPORTAL_METRICS_TOKEN", "")
+NEWSPORTAL_METRICS_ALLOWED_IPS = env_list("NEWSPORTAL_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+# One access-log line per request (newsportal.access); off for a benchmark of the bare page if wanted.
+NEWSPORTAL_ACCESS_LOG = env_bool("NEWSPORTAL_ACCESS_LOG", True)
+
+# Logs: one JSON object per line (python-json-logger) with the request id or Celery task id on every line, so
+# user text (a path, a User-Agent) can never start a line of its own. DJANGO_LOG_FORMAT=plain for a terminal.
+LOG_FORMAT = env_str("DJANGO_LOG_FORMAT", "json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "newsportal.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "newsportal.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The access log (newsportal.access) already has one line per request with its status.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
 }
+
+# Comments: posting gates, windows and limits (docs/comments.md explains each one).
+# Rate limits are "<count>/<seconds>" fixed windows kept in the cache (Redis when REDIS_URL is set).
+# NEWSPORTAL_RATE_LIMITS_ENABLED=0 switches them off (test rigs and load checks only).
+NEWSPORTAL_RATE_LIMITS_ENABLED = env_bool("NEWSPORTAL_RATE_LIMITS_ENABLED", True)
+NEWSPORTAL_RATE_LIMIT_CLIENT = env_str("NEWSPORTAL_RATE_LIMIT_CLIENT", "5/60")
+NEWSPORTAL_RATE_LIMIT_ARTICLE = env_str("NEWSPORTAL_RATE_LIMIT_ARTICLE", "300/60")
+# The same text again from the same client, or on another article, within this window is held for review.
+NEWSPORTAL_DUPLICATE_WINDOW_MINUTES = env_int("NEWSPORTAL_DUPLICATE_WINDOW_MINUTES", 60)
+# More links than this in one comment hold it for review (any link holds it under "pre-moderate links").
+NEWSPORTAL_COMMENT_MAX_LINKS = env_int("NEWSPORTAL_COMMENT_MAX_LINKS", 2)
+# The HTML form's signed time token: sent faster than MIN seconds = held; older than MAX_AGE = resubmit.
+NEWSPORTAL_FORM_MIN_SECONDS = env_int("NEWSPORTAL_FORM_MIN_SECONDS", 3)
+NEWSPORTAL_FORM_TOKEN_MAX_AGE = env_int("NEWSPORTAL_FORM_TOKEN_MAX_AGE", 24 * 3600)
+NEWSPORTAL_EDIT_WINDOW_MINUTES = env_int("NEWSPORTAL_EDIT_WINDOW_MINUTES", 15)
+NEWSPORTAL_REPORTS_THRESHOLD = env_int("NEWSPORTAL_REPORTS_THRESHOLD", 3)
+NEWSPORTAL_COMMENTS_PER_PAGE = env_int("NEWSPORTAL_COMMENTS_PER_PAGE", 20)
+NEWSPORTAL_REPLIES_PREVIEW = env_int("NEWSPORTAL_REPLIES_PREVIEW", 3)

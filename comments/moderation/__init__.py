@@ -1,0 +1,1 @@
+"""The moderator interface at /moderation/ (server-rendered; comments/static/moderation/ adds the keyboard)."""

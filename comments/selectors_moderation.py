@@ -1,0 +1,335 @@
+"""Moderation queues are selectors over the one `status` field, each served by its own index (see Comment.Meta).
+
+Queues: pending (held; by priority, comments/priority.py), reported (published with at least
+NEWSPORTAL_REPORTS_THRESHOLD open reports, default 1: every open report reaches a person), spam (to catch false
+positives), unreviewed (published by the system, never seen by a person), rejected, published.
+
+Counts are exact. Where a queue is large (published, unreviewed) and the filter is at most a section or an
+article, the count is read from the denormalised Article.comment_count, which the lifecycle keeps exact in
+the same transaction as every status change (reconcile_counts proves it): published = SUM(comment_count),
+unreviewed = published - published-and-reviewed (a small, indexed set). Any other filter counts the rows.
+"""
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from articles.models import Article, Section
+from comments.models import Comment, Flag, ModeratorScope
+
+QUEUES = ("pending", "reported", "spam", "unreviewed", "rejected", "published")
+PUBLISHED = Comment.Status.PUBLISHED
+
+
+def reports_threshold() -> int:
+    return max(1, int(getattr(settings, "NEWSPORTAL_REPORTS_THRESHOLD", 1)))
+
+
+def lease_seconds() -> int:
+    return int(getattr(settings, "NEWSPORTAL_LEASE_SECONDS", 300))
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a moderator narrows a queue by; every field optional. `author`: a user id, username, name or e-mail."""
+
+    section: int | None = None
+    article: int | None = None
+    author: str = ""
+    client: str = ""
+    q: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def only_articles(self) -> bool:
+        """True when nothing but a section or an article narrows the queue (counts may use article totals)."""
+        return not (self.author or self.client or self.q or self.date_from or self.date_to)
+
+    def as_query(self) -> dict[str, str]:
+        return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) not in (None, "")}
+
+
+def _queue_q(queue: str) -> Q:
+    if queue == "pending":
+        return Q(status=Comment.Status.PENDING)
+    if queue == "reported":
+        return Q(status=PUBLISHED, flag_count__gte=reports_threshold())
+    if queue == "unreviewed":
+        return Q(status=PUBLISHED, reviewed_at__isnull=True)
+    if queue in ("spam", "rejected", "published"):
+        return Q(status=queue)
+    raise ValueError(f"unknown queue {queue!r}")
+
+
+QUEUE_ORDER = {
+    "pending": ("-priority", "id"),
+    "reported": ("-flag_count", "-created_at"),
+    "unreviewed": ("-created_at",),
+    "spam": ("-created_at",),
+    "rejected": ("-created_at",),
+    "published": ("-created_at",),
+}
+
+
+def moderator_section_ids(user) -> set[int] | None:
+    """The sections a moderator may work (their scope and its sub-sections); None: every section."""
+    scoped = set(ModeratorScope.objects.filter(user=user).values_list("section_id", flat=True))
+    if not scoped:
+        return None
+    return scoped | set(Section.objects.filter(parent_id__in=scoped).values_list("id", flat=True))
+
+
+def _article_q(filters: QueueFilters, sections: set[int] | None, prefix: str = "article__") -> Q:
+    q = Q()
+    if filters.article:
+        q &= Q(**{f"{prefix}id" if prefix else "id": filters.article})
+    if filters.section:
+        q &= Q(**{f"{prefix}section_id": filters.section}) | Q(**{f"{prefix}section__parent_id": filters.section})
+    if sections is not None:
+        q &= Q(**{f"{prefix}section_id__in": sections})
+    return q
+
+
+def _filter_q(filters: QueueFilters, sections: set[int] | None) -> Q:
+    q = _article_q(filters, sections)
+    if filters.author:
+        author = filters.author.strip()
+        by = Q(author_name__iexact=author) | Q(author_email__iexact=author) | Q(user__username__iexact=author)
+        if author.isdigit():
+            by |= Q(user_id=int(author))
+        q &= by
+    if filters.client:
+        q &= Q(ip_hash=filters.client.strip())
+    if filters.q:
+        q &= Q(body__icontains=filters.q)
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        q &= Q(created_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
+    if filters.date_to:
+        q &= Q(created_at__lt=datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=tz))
+    return q
+
+
+def comment_list_moderation_queue(
+    *,
+    queue: str,
+    filters: QueueFilters | None = None,
+    sections: set[int] | None = None,
+    moderator=None,
+    skip_leased: bool = False,
+) -> QuerySet[Comment]:
+    """One queue in its order. With `skip_leased`, cards other moderators hold under a live lease are left out
+    (a lease ends by itself: it is only a time comparison)."""
+    filters = filters or QueueFilters()
+    qs = Comment.objects.filter(_queue_q(queue), _filter_q(filters, sections))
+    if skip_leased and moderator is not None:
+        qs = qs.filter(
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=timezone.now()) | Q(leased_by=moderator)
+        )
+    return qs.select_related("article", "article__section", "user", "parent").order_by(*QUEUE_ORDER[queue])
+
+
+def _scalars(parts: dict[str, tuple[QuerySet, str]]) -> dict[str, int]:
+    """Several exact aggregates in ONE round trip, each a scalar subquery that keeps its own index:
+    {name: (queryset, "COUNT(*)" or e.g. "SUM(comment_count)")}."""
+    selects, params = [], []
+    for queryset, aggregate in parts.values():
+        sql, sql_params = queryset.query.sql_with_params()
+        selects.append(f"(SELECT COALESCE({aggregate}, 0) FROM ({sql}) AS part)")
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    return {name: int(value) for name, value in zip(parts, row, strict=True)}
+
+
+def moderation_queue_counts(*, filters: QueueFilters | None = None, sections: set[int] | None = None) -> dict[str, int]:
+    """Exact size of every queue under the same filters, in one round trip (see the module docstring for how the
+    large queues stay fast)."""
+    filters = filters or QueueFilters()
+    where = _filter_q(filters, sections)
+    parts = {
+        queue: (Comment.objects.filter(_queue_q(queue), where).order_by().values("pk"), "COUNT(*)")
+        for queue in QUEUES
+        if queue not in ("published", "unreviewed") or not filters.only_articles
+    }
+    if filters.only_articles:
+        articles = Article.objects.filter(_article_q(filters, sections, prefix="")).order_by()
+        parts["published"] = (articles.values("comment_count"), "SUM(comment_count)")
+        reviewed = Comment.objects.filter(where, status=PUBLISHED, reviewed_at__isnull=False).order_by().values("pk")
+        parts["reviewed"] = (reviewed, "COUNT(*)")
+    counts = _scalars(parts)
+    if filters.only_articles:
+        counts["unreviewed"] = counts["published"] - counts.pop("reviewed")
+    return {queue: counts[queue] for queue in QUEUES}
+
+
+def comment_flags_open(*, comment_ids: list[int]) -> dict[int, list[Flag]]:
+    """Open reader reports (with their notes) for each comment shown."""
+    out: dict[int, list[Flag]] = {}
+    for flag in Flag.objects.filter(comment_id__in=comment_ids, resolved_at__isnull=True).order_by("created_at"):
+        out.setdefault(flag.comment_id, []).append(flag)
+    return out
+
+
+@dataclass(frozen=True)
+class AuthorHistory:
+    published: int = 0
+    rejected: int = 0
+    spam: int = 0
+    pending: int = 0
+
+
+def author_key(comment: Comment) -> tuple[str, str]:
+    """How a comment's author is recognised: the account, else the e-mail, else the client (IP hash)."""
+    if comment.user_id:
+        return "user", str(comment.user_id)
+    if comment.author_email:
+        return "email", comment.author_email
+    return "ip", comment.ip_hash
+
+
+def author_history(*, comments: list[Comment]) -> dict[tuple[str, str], AuthorHistory]:
+    """Published / rejected / spam / pending counts for each distinct author of `comments` (one query per kind)."""
+    keys = {author_key(c) for c in comments}
+    out: dict[tuple[str, str], AuthorHistory] = {}
+    column = {"user": "user_id", "email": "author_email", "ip": "ip_hash"}
+    for kind in ("user", "email", "ip"):
+        values = [value for k, value in keys if k == kind and value]
+        if not values:
+            continue
+        field = column[kind]
+        lookup = {f"{field}__in": [int(v) for v in values] if kind == "user" else values}
+        rows = Comment.objects.filter(**lookup).values(field, "status").annotate(n=Count("id")).order_by()
+        totals: dict[str, dict[str, int]] = {}
+        for row in rows:
+            totals.setdefault(str(row[field]), {})[row["status"]] = row["n"]
+        for value in values:
+            t = totals.get(value, {})
+            out[(kind, value)] = AuthorHistory(
+                published=t.get("published", 0),
+                rejected=t.get("rejected", 0),
+                spam=t.get("spam", 0),
+                pending=t.get("pending", 0),
+            )
+    return out
+
+
+def oldest_pending_at(*, sections: set[int] | None = None) -> datetime | None:
+    qs = Comment.objects.filter(status=Comment.Status.PENDING)
+    if sections is not None:
+        qs = qs.filter(article__section_id__in=sections)
+    return qs.order_by("created_at").values_list("created_at", flat=True).first()
+
+
+@dataclass(frozen=True)
+class Figures:
+    counts: dict[str, int]
+    oldest_pending_at: datetime | None
+    per_moderator: list[tuple[str, int]]
+    median_seconds: float | None
+    days: list[date]
+    decisions_per_day: list[int]
+    median_seconds_per_day: list[float]
+    held_per_day: list[int]
+
+
+FIGURE_SAMPLE = 20000  # the most recent decisions the medians are computed from
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def moderation_figures(*, days: int = 14, sections: set[int] | None = None) -> Figures:
+    """The newsroom's numbers: queue sizes, the oldest pending comment, decisions per moderator and the median
+    time from posting to a person's decision, overall and per day over the last `days` days."""
+    from comments.models import ModerationDecision
+
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    day_list = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    since = datetime.combine(day_list[0], time.min, tzinfo=tz)
+    decisions = ModerationDecision.objects.filter(
+        created_at__gte=since, actor__isnull=False, action__in=["approve", "reject", "spam"]
+    )
+    held = Comment.objects.filter(created_at__gte=since, hold_reasons__isnull=False).exclude(hold_reasons=[])
+    if sections is not None:
+        decisions = decisions.filter(comment__article__section_id__in=sections)
+        held = held.filter(article__section_id__in=sections)
+    per_moderator = [
+        (row["actor__username"], row["n"])
+        for row in decisions.values("actor__username").annotate(n=Count("id")).order_by("-n", "actor__username")
+    ]
+    by_day: dict[date, list[float]] = {d: [] for d in day_list}
+    rows = decisions.order_by("-created_at").values_list("created_at", "comment__created_at")[:FIGURE_SAMPLE]
+    waits = []
+    for decided_at, posted_at in rows:
+        wait = max((decided_at - posted_at).total_seconds(), 0)
+        waits.append(wait)
+        by_day.setdefault(timezone.localtime(decided_at, tz).date(), []).append(wait)
+    held_days: dict[date, int] = {}
+    for posted_at in held.values_list("created_at", flat=True)[:FIGURE_SAMPLE]:
+        day = timezone.localtime(posted_at, tz).date()
+        held_days[day] = held_days.get(day, 0) + 1
+    return Figures(
+        counts=moderation_queue_counts(sections=sections),
+        oldest_pending_at=oldest_pending_at(sections=sections),
+        per_moderator=per_moderator,
+        median_seconds=_median(waits),
+        days=day_list,
+        decisions_per_day=[len(by_day[d]) for d in day_list],
+        median_seconds_per_day=[_median(by_day[d]) or 0 for d in day_list],
+        held_per_day=[held_days.get(d, 0) for d in day_list],
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str = ""
+    action: str = ""
+    comment: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def as_query(self) -> dict[str, str]:
+        return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) not in (None, "")}
+
+
+def decision_list(*, filters: AuditFilters | None = None):
+    """The audit trail, newest first (append-only: nothing here or anywhere else edits or deletes it)."""
+    from comments.models import ModerationDecision
+
+    filters = filters or AuditFilters()
+    qs = ModerationDecision.objects.select_related("actor").order_by("-created_at", "-id")
+    if filters.actor:
+        qs = qs.filter(actor__username__iexact=filters.actor) if filters.actor != "system" else qs.filter(actor=None)
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    if filters.comment:
+        qs = qs.filter(comment_id=filters.comment)
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=datetime.combine(filters.date_to + timedelta(days=1), time.min, tzinfo=tz))
+    return qs
+
+
+def pending_newer_than(*, since_id: int | None = None, sections: set[int] | None = None) -> QuerySet[Comment]:
+    """Pending comments (newer than `since_id`): the "N new" notice and its starting point."""
+    qs = Comment.objects.filter(status=Comment.Status.PENDING)
+    if since_id is not None:
+        qs = qs.filter(pk__gt=since_id)
+    if sections is not None:
+        qs = qs.filter(article__section_id__in=sections)
+    return qs

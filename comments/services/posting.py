@@ -1,0 +1,284 @@
+"""Posting a comment: the synchronous gates, the initial status, the save and the hand-off to spam scoring.
+
+Gates run in this order (docs/comments.md): article open -> bans -> rate limits -> honeypot -> banned words ->
+suspect words, links, repeated text -> length and required fields -> policy. A gate either refuses the comment
+(ApplicationError, nothing saved) or adds a reason to hold it as pending for a moderator.
+"""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.models import Article
+from comments import policy, ratelimit, text
+from comments.models import BODY_MAX_LENGTH, MAX_DEPTH, NAME_MAX_LENGTH, Ban, Comment, WordRule, thread_path
+from comments.selectors import article_closed_reason, policy_for_article
+from comments.services.lifecycle import apply_count_deltas
+from newsportal.errors import ApplicationError
+from newsportal.http import ClientInfo
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CommentCreated:
+    comment: Comment
+    secret: str | None  # a guest's edit secret in plain text: returned once, stored only as a hash
+    published: bool
+
+
+def comment_create(
+    *,
+    article: Article,
+    body: str,
+    client: ClientInfo,
+    user=None,
+    author_name: str = "",
+    author_email: str = "",
+    parent: Comment | None = None,
+    signals: dict | None = None,
+) -> CommentCreated:
+    """Run the gates, save the comment as published or pending, count it, and enqueue scoring after commit.
+
+    `body` is normalised once (CRLF -> LF) and otherwise stored exactly. `signals` are what the client side
+    observed: {"honeypot": bool, "seconds_to_submit": float, ...}; they are kept on the comment for scoring.
+    """
+    user = user if user is not None and user.is_authenticated else None
+    body = text.normalise_body(body)
+    signals = dict(signals or {})
+    now = timezone.now()
+
+    _check_open(article, now=now)
+    _check_bans(user=user, ip_hash=client.ip_hash, email=author_email, now=now)
+    _check_rate_limits(article=article, ip_hash=client.ip_hash)
+    hold = _honeypot_reasons(signals)
+    check_banned_words(body, author_name)
+    hold += hold_reasons_for_text(body)
+    body_hash = text.fingerprint(body)
+    if _repeated(body_hash=body_hash, ip_hash=client.ip_hash, article=article, now=now):
+        hold.append("repeated_text")
+    name = user.get_username() if user else author_name
+    _validate(body=body, name=name, email=author_email, is_guest=user is None)
+
+    decision = policy_decision(article=article, body=body, user=user, email=author_email, hold_reasons=hold)
+    secret = None if user else secrets.token_urlsafe(24)
+    with transaction.atomic():
+        if parent is not None:
+            parent = _lock_parent(parent, article=article)
+        comment = Comment.objects.create(
+            article=article,
+            parent=parent,
+            root_id=(parent.root_id or parent.pk) if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            user=user,
+            author_name=name,
+            author_email=author_email,
+            body=body,
+            body_hash=body_hash,
+            status=decision.status,
+            created_at=now,
+            status_changed_at=now,
+            hold_reasons=decision.reasons,
+            ip_hash=client.ip_hash,
+            ua_hash=client.ua_hash,
+            signals=signals,
+            secret_hash=secret_hash(secret) if secret else "",
+        )
+        comment.path = thread_path(parent.path if parent else "", comment.pk)
+        comment.save(update_fields=["path"])
+        if decision.published:
+            apply_count_deltas({(article.pk, parent.pk if parent else None): 1})
+        enqueue_scoring_on_commit(comment.pk)
+    return CommentCreated(comment=comment, secret=secret, published=decision.published)
+
+
+def policy_decision(*, article: Article, body: str, user, email: str, hold_reasons: list[str]) -> policy.InitialStatus:
+    """Where a new or edited text starts under the article's effective policy, given the gates' hold reasons."""
+    effective = policy_for_article(article)
+    return policy.initial_status(
+        mode=effective.mode,
+        is_guest=user is None,
+        has_links=bool(text.find_links(body)),
+        approved_count=_approved_count(user=user, email=email, mode=effective.mode),
+        new_commenter_threshold=effective.new_commenter_threshold,
+        hold_reasons=hold_reasons,
+    )
+
+
+def secret_hash(secret: str) -> str:
+    """A guest's edit secret is a random 192-bit token, so a keyed SHA-256 is enough (no slow password hash)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), secret.encode(), hashlib.sha256).hexdigest()
+    return f"hmac-sha256${digest}"
+
+
+def secret_matches(comment: Comment, secret: str | None) -> bool:
+    return bool(secret and comment.secret_hash) and hmac.compare_digest(comment.secret_hash, secret_hash(secret))
+
+
+def enqueue_scoring_on_commit(comment_id: int) -> None:
+    """After commit, hand the comment to spam scoring; a dead broker is logged, never raised (the sweeper
+    re-enqueues comments that stay unscored)."""
+
+    def _enqueue() -> None:
+        from comments.tasks import score_comment
+
+        try:
+            score_comment.delay(comment_id)
+        except Exception:
+            logger.warning("could not enqueue score_comment(%s); the sweeper will retry", comment_id, exc_info=True)
+
+    transaction.on_commit(_enqueue)
+
+
+# --- gates ---------------------------------------------------------------------------------------------------
+
+
+def _check_open(article: Article, *, now) -> None:
+    if not article.is_published:
+        raise ApplicationError("No such article.", code="not_found", status=404)
+    reason = article_closed_reason(article, now=now)
+    if reason:
+        raise ApplicationError(reason, code="comments_closed", status=403)
+
+
+def _check_bans(*, user, ip_hash: str, email: str, now) -> None:
+    who = Q(kind=Ban.Kind.IP, value=ip_hash)
+    if user is not None:
+        who |= Q(kind=Ban.Kind.USER, value=str(user.pk))
+    if email:
+        who |= Q(kind=Ban.Kind.EMAIL, value=email.strip().lower())
+    if Ban.objects.filter(who).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).exists():
+        raise ApplicationError("You may not post comments at the moment.", code="banned", status=403)
+
+
+def _check_rate_limits(*, article: Article, ip_hash: str) -> None:
+    if not settings.NEWSPORTAL_RATE_LIMITS_ENABLED:
+        return
+    limits = [
+        (f"client:{ip_hash}", settings.NEWSPORTAL_RATE_LIMIT_CLIENT),
+        (f"article:{article.pk}", settings.NEWSPORTAL_RATE_LIMIT_ARTICLE),
+    ]
+    for key, rate in limits:
+        retry_after = ratelimit.hit(f"comments:{key}", ratelimit.Rate.parse(rate))
+        if retry_after is not None:
+            raise ApplicationError(
+                f"Too many comments; please try again in {retry_after} seconds.",
+                code="rate_limited",
+                status=429,
+                headers={"Retry-After": str(retry_after)},
+            )
+
+
+def _honeypot_reasons(signals: dict) -> list[str]:
+    """A filled honeypot or a form sent faster than a person types is held silently (never rejected: the bot
+    learns nothing, and a moderator can still release a false positive)."""
+    reasons = []
+    if signals.get("honeypot"):
+        reasons.append("honeypot")
+    seconds = signals.get("seconds_to_submit")
+    if isinstance(seconds, int | float) and seconds < settings.NEWSPORTAL_FORM_MIN_SECONDS:
+        reasons.append("too_fast")
+    return reasons
+
+
+def _word_patterns(kind: str):
+    return text.word_pattern(WordRule.objects.filter(kind=kind).values_list("word", flat=True))
+
+
+def check_banned_words(body: str, name: str = "") -> None:
+    pattern = _word_patterns(WordRule.Kind.BANNED)
+    if pattern is None:
+        return
+    for field, value in (("body", body), ("author_name", name)):
+        match = pattern.search(value)
+        if match:
+            message = f"The word “{match.group(0)}” is not allowed here; please rephrase."
+            raise ApplicationError(message, code="banned_word", status=400, errors={field: [message]})
+
+
+def hold_reasons_for_text(body: str) -> list[str]:
+    """Suspect words and too many links: reasons to hold the text for a moderator."""
+    reasons = []
+    pattern = _word_patterns(WordRule.Kind.SUSPECT)
+    if pattern is not None:
+        found = sorted({m.group(0).lower() for m in pattern.finditer(body)})
+        reasons += [f"suspect_word:{word}" for word in found]
+    if len(text.find_links(body)) > settings.NEWSPORTAL_COMMENT_MAX_LINKS:
+        reasons.append("too_many_links")
+    return reasons
+
+
+def _repeated(*, body_hash: str, ip_hash: str, article: Article, now) -> bool:
+    """The same text recently from the same client (any article), or on another article (any client)."""
+    since = now - timedelta(minutes=settings.NEWSPORTAL_DUPLICATE_WINDOW_MINUTES)
+    recent = Comment.objects.filter(body_hash=body_hash, created_at__gte=since)
+    return recent.filter(Q(ip_hash=ip_hash) | ~Q(article=article)).exists()
+
+
+def validate_body(body: str) -> None:
+    """The one length rule (BODY_MAX_LENGTH, also a DB constraint and the form's max_length)."""
+    errors = _body_errors(body)
+    if errors:
+        raise ApplicationError(errors[0], code="invalid", status=400, errors={"body": errors})
+
+
+def _body_errors(body: str) -> list[str]:
+    bad = text.invalid_text_reason(body)
+    if bad:
+        return [f"The comment {bad}."]
+    if not body.strip():
+        return ["Please write a comment."]
+    if len(body) > BODY_MAX_LENGTH:
+        return [f"A comment may have at most {BODY_MAX_LENGTH} characters (it has {len(body)})."]
+    return []
+
+
+def _validate(*, body: str, name: str, email: str, is_guest: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    if body_errors := _body_errors(body):
+        errors["body"] = body_errors
+    if is_guest:
+        bad = text.invalid_text_reason(name)
+        if bad:
+            errors["author_name"] = [f"The name {bad}."]
+        elif not name.strip():
+            errors["author_name"] = ["Please give a name."]
+        elif len(name) > NAME_MAX_LENGTH:
+            errors["author_name"] = [f"A name may have at most {NAME_MAX_LENGTH} characters."]
+    if email and (len(email) > 254 or "@" not in email or text.invalid_text_reason(email)):
+        errors["author_email"] = ["Enter a valid e-mail address."]
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ApplicationError(first, code="invalid", status=400, errors=errors)
+
+
+def _approved_count(*, user, email: str, mode: str) -> int:
+    """Published comments by this author (user, else e-mail); only the "pre-moderate new" mode needs it."""
+    if mode != policy.PRE_NEW:
+        return 0
+    published = Comment.objects.filter(status=Comment.Status.PUBLISHED)
+    if user is not None:
+        return published.filter(user=user).count()
+    if email:
+        return published.filter(user__isnull=True, author_email__iexact=email.strip()).count()
+    return 0
+
+
+def _lock_parent(parent: Comment, *, article: Article) -> Comment:
+    """Re-read the parent under a row lock: a reply needs a published parent on the same article."""
+    locked = Comment.objects.select_for_update().filter(pk=parent.pk).first()
+    if locked is None or locked.article_id != article.pk or locked.status != Comment.Status.PUBLISHED:
+        message = "You can only reply to a published comment on this article."
+        raise ApplicationError(message, code="invalid", status=400, errors={"parent": [message]})
+    if locked.depth + 1 > MAX_DEPTH:
+        message = "This thread is too deep to reply to."
+        raise ApplicationError(message, code="invalid", status=400, errors={"parent": [message]})
+    return locked

@@ -1,0 +1,54 @@
+"""Structured logs: one JSON object per line, each carrying the request id (web) or the task id (Celery).
+
+`request_id_var` is set by RequestIdMiddleware for the length of one request; `ContextFilter` copies it, and
+the current Celery task's id and name, onto every record, so any logger anywhere in the project gets them
+without passing them around. JSON encoding escapes newlines and quotes: whatever a client sends (a path, a
+User-Agent, a comment) stays inside one string value and can never start a line of its own.
+"""
+
+import logging
+from contextvars import ContextVar
+
+from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
+
+# "-" outside a request: a log line always has the key, so a query for it never needs a null check.
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+
+
+def _current_task():
+    """The Celery task executing in this thread, else None (imported lazily: logging is set up before Celery)."""
+    from celery import current_task
+
+    task = current_task._get_current_object()
+    return task if task is not None and getattr(task, "request", None) is not None else None
+
+
+class ContextFilter(logging.Filter):
+    """Adds request_id, task_id and task_name to every record (empty strings where they do not apply)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        task = _current_task()
+        record.task_id = (task.request.id or "") if task else ""
+        record.task_name = (task.name or "") if task else ""
+        return True
+
+
+class JsonFormatter(_JsonFormatter):
+    """python-json-logger with our field names: level, logger, message, time, plus the record's extras.
+
+    Non-ASCII is escaped too (\\u2028 and friends are line breaks to some log tools).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        kwargs.setdefault("timestamp", "time")  # ISO 8601 in UTC, whatever TIME_ZONE says
+        super().__init__("%(levelname)s %(name)s %(message)s", *args, **kwargs)
+
+    def add_fields(self, log_data, record, message_dict):
+        super().add_fields(log_data, record, message_dict)
+        # Keys that are empty for this kind of process (no task in a web request, no request in a task) are
+        # dropped so each line says only what applies to it.
+        for key in ("task_id", "task_name"):
+            if not log_data.get(key):
+                log_data.pop(key, None)

@@ -1,0 +1,43 @@
+"""Writes on the project-wide API state."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from newsportal.models import CommentsVersion, IdempotencyKey
+
+logger = logging.getLogger(__name__)
+
+
+def idempotency_keys_purge(*, older_than: timedelta | None = None, batch: int = 5000) -> int:
+    """Delete idempotency keys past their lifetime (NEWSPORTAL_IDEMPOTENCY_TTL_HOURS), in bounded batches."""
+    cutoff = timezone.now() - (older_than or timedelta(hours=settings.NEWSPORTAL_IDEMPOTENCY_TTL_HOURS))
+    total = 0
+    while True:
+        ids = list(IdempotencyKey.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch])
+        if not ids:
+            return total
+        total += IdempotencyKey.objects.filter(pk__in=ids).delete()[0]
+
+
+def comments_version_bump(article_ids) -> None:
+    """Move each article's comments version on (cached API pages and ETags of its comments change with it).
+
+    Registered with comments.services.lifecycle.on_comments_changed, so it runs after the commit that changed
+    what readers see; a failure is logged, never raised into the request that already committed.
+    """
+    now = timezone.now()
+    for article_id in set(article_ids):
+        try:
+            if not CommentsVersion.objects.filter(pk=article_id).update(version=F("version") + 1, changed_at=now):
+                try:
+                    with transaction.atomic():
+                        CommentsVersion.objects.create(article_id=article_id, version=1, changed_at=now)
+                except IntegrityError:  # created concurrently: bump that row
+                    CommentsVersion.objects.filter(pk=article_id).update(version=F("version") + 1, changed_at=now)
+        except Exception:
+            logger.exception("could not bump the comments version of article %s", article_id)
