@@ -1,6 +1,7 @@
 """The editors' desk: sections, articles with their pages, photos and links, and the curated lists."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 
 from articles import services
@@ -42,6 +43,7 @@ class RelatedLinkInline(admin.TabularInline):
     extra = 0
     fields = ["position", "target", "title", "url"]
     autocomplete_fields = ["target"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     verbose_name = "We Recommend link"
     verbose_name_plural = "We Recommend"
 
@@ -95,6 +97,7 @@ class CuratedItemInline(admin.TabularInline):
     extra = 0
     fields = ["position", "article", "title", "url"]
     autocomplete_fields = ["article"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(CuratedList)
