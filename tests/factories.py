@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import factory
 from django.utils import timezone
-
 from factory.django import DjangoModelFactory
 
 from articles.models import Article, ArticlePage, CuratedItem, CuratedList, Photo, RelatedLink, Section
