@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """In-process ratio: the seed article page vs a hello-world Django view, through WSGI handlers in one process.
 
-No gunicorn, no sockets, no wrk: CPU time per request (process_time) of rounds of N requests (the best round of each) through
-`django.core.handlers.wsgi.WSGIHandler`, so the figure holds on a loaded machine. The project handler has the
-project's settings (DJANGO_DEBUG=0, a fresh SQLite database in a temporary folder with the seed, local-memory
-cache) and MIDDLEWARE; the hello-world handler has MIDDLEWARE=[] and a one-view URLconf (the checks' ceiling).
-Requests are anonymous, without cookies, with a browser User-Agent; the access log is on as in production
-(run with 2>/dev/null).
+No gunicorn, no sockets, no wrk: CPU time per request (process_time) of rounds of N requests (the best round
+of each) through `django.core.handlers.wsgi.WSGIHandler`, so the figure holds on a loaded machine. The project
+handler has the project's settings (DJANGO_DEBUG=0, a fresh SQLite database in a temporary folder with the
+seed, local-memory cache) and MIDDLEWARE; the hello-world handler has MIDDLEWARE=[] and a one-view URLconf
+(the checks' ceiling). Requests are anonymous, without cookies, with a browser User-Agent; the access log is on
+as in production (run with 2>/dev/null).
 
     .venv/bin/python bench/page_cache_inprocess.py [--requests 2000] [--rounds 5] [--page-cache-seconds 30]
 
