@@ -70,7 +70,7 @@ class PrivateRedis:
         self.proc = None
 
 
-def database_url() -> str:
+def current_database_url() -> str:
     """The test database pytest-django created (test_<name>), for processes started by a test."""
     db = settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
@@ -80,12 +80,12 @@ def database_url() -> str:
 class Worker:
     """`celery -A newsportal worker` in its own process group, on the test database and the private broker."""
 
-    def __init__(self, name: str, broker_url: str, **env: str) -> None:
+    def __init__(self, name: str, broker_url: str, *, pool: str = "prefork", database_url: str = "", **env: str):
         self.name = f"{name}@{socket.gethostname()}"
         self.log = Path(tempfile.mkstemp(prefix=f"np-spam-{name}-", suffix=".log")[1])
         environment = {
             **os.environ,
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": database_url or current_database_url(),
             "CELERY_BROKER_URL": broker_url,
             "DJANGO_CONN_MAX_AGE": "0",
             **env,
@@ -93,7 +93,7 @@ class Worker:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "newsportal", "worker", "-l", "info", "--concurrency", "1",
-                 "-n", self.name, "--without-gossip", "--without-mingle"],
+                 "--pool", pool, "-n", self.name, "--without-gossip", "--without-mingle"],
                 cwd=ROOT,
                 env=environment,
                 stdout=out,
@@ -108,6 +108,13 @@ class Worker:
             return bool(app.control.ping(destination=[self.name], timeout=0.5))
 
         _wait(answers, timeout, f"the worker did not answer a ping: {self.tail()}")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the worker's main process (with --pool solo: the one doing the work)."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
