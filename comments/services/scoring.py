@@ -83,40 +83,33 @@ def _author_filter(comment: Comment) -> Q | None:
 
 
 def scoring_context(comment: Comment) -> Context:
-    """What the database says around this comment: the same text elsewhere, posting velocity, author history."""
-    same_text = (
-        Comment.objects.filter(
-            body_hash=comment.body_hash or fingerprint(comment.body),
-            created_at__gt=comment.created_at - SAME_TEXT_WINDOW,
-            created_at__lte=comment.created_at,
-        )
-        .values("article_id")
-        .distinct()
-        .count()
-    )
+    """What the database says around this comment: the same text elsewhere, posting velocity, author history.
+
+    One aggregate query; each condition has its index (body_hash+created_at, ip_hash, user+status).
+    """
     minutes = settings.SPAM_VELOCITY_MINUTES
+    same_text = Q(
+        body_hash=comment.body_hash or fingerprint(comment.body),
+        created_at__gt=comment.created_at - SAME_TEXT_WINDOW,
+        created_at__lte=comment.created_at,
+    )
     recent = Q(created_at__gt=comment.created_at - timedelta(minutes=minutes), created_at__lte=comment.created_at)
-    client = Q(ip_hash=comment.ip_hash) if comment.ip_hash else None
-    author = _author_filter(comment)
-    counts = {"client_recent": 0, "author_recent": 0, "author_published": 0, "author_rejected": 0, "author_spam": 0}
-    if client is not None or author is not None:
-        never = Q(pk__in=[])
-        client_q, author_q = client or never, author or never
-        counts = (
-            Comment.objects.filter(client_q | author_q)
-            .exclude(pk=comment.pk)
-            .aggregate(
-                client_recent=Count("id", filter=client_q & recent),
-                author_recent=Count("id", filter=author_q & recent),
-                author_published=Count("id", filter=author_q & Q(status=PUBLISHED)),
-                author_rejected=Count("id", filter=author_q & Q(status=Comment.Status.REJECTED)),
-                author_spam=Count("id", filter=author_q & Q(status=SPAM)),
-            )
-        )
+    others = ~Q(pk=comment.pk)
+    never = Q(pk__in=[])
+    client = Q(ip_hash=comment.ip_hash) & others if comment.ip_hash else never
+    author = (_author_filter(comment) or never) & others
+    counts = Comment.objects.filter(same_text | client | author).aggregate(
+        same_text_articles=Count("article_id", distinct=True, filter=same_text),
+        client_recent=Count("id", filter=client & recent),
+        author_recent=Count("id", filter=author & recent),
+        author_published=Count("id", filter=author & Q(status=PUBLISHED)),
+        author_rejected=Count("id", filter=author & Q(status=Comment.Status.REJECTED)),
+        author_spam=Count("id", filter=author & Q(status=SPAM)),
+    )
+    counts["same_text_articles"] = max(1, counts["same_text_articles"] or 0)
     signals = comment.signals if isinstance(comment.signals, dict) else {}
     time_to_submit = signals.get("seconds_to_submit", signals.get("time_to_submit"))
     return Context(
-        same_text_articles=max(1, same_text),
         honeypot=bool(signals.get("honeypot")) if "honeypot" in signals else None,
         time_to_submit=float(time_to_submit) if isinstance(time_to_submit, int | float) else None,
         velocity_minutes=minutes,
@@ -152,7 +145,7 @@ def comment_score(*, comment_id: int) -> ScoreOutcome | None:
     status.
     """
     with transaction.atomic():
-        comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+        comment = Comment.objects.select_for_update().filter(pk=comment_id).order_by().first()
         if comment is None or comment.scored_at is not None:
             return None
         score, version = score_text(comment)
