@@ -89,15 +89,45 @@ class ModerationDecisionAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ModerationPolicy)
+class ModerationPolicyAdmin(admin.ModelAdmin):
+    """Editors set a section's policy here (or one article's: the article's own policy wins)."""
+
+    list_display = ["__str__", "mode", "new_commenter_threshold", "comments_closed", "auto_close_days"]
+    list_filter = ["mode", "comments_closed"]
+    raw_id_fields = ["article"]
+    fieldsets = [
+        ("Applies to (a section, or one article: the article's own policy wins)", {"fields": ["section", "article"]}),
+        ("Moderation", {"fields": ["mode", "new_commenter_threshold", "spam_hold_threshold", "spam_threshold"]}),
+        ("Closing", {"fields": ["comments_closed", "auto_close_days"]}),
+    ]
+
+
+class CreatedByAdmin(admin.ModelAdmin):
+    """Records who added a row (bans, word rules)."""
+
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Ban)
-class BanAdmin(admin.ModelAdmin):
+class BanAdmin(CreatedByAdmin):
     list_display = ["kind", "value", "reason", "created_by", "created_at", "expires_at"]
     list_filter = ["kind"]
     search_fields = ["value", "reason"]
 
+    def save_model(self, request, obj, form, change):
+        if obj.kind == Ban.Kind.EMAIL:
+            obj.value = obj.value.strip().lower()  # posting compares lower-cased addresses
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(WordRule)
-class WordRuleAdmin(admin.ModelAdmin):
+class WordRuleAdmin(CreatedByAdmin):
     list_display = ["word", "kind", "created_by", "created_at"]
     list_filter = ["kind"]
     search_fields = ["word"]
@@ -105,12 +135,14 @@ class WordRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
-    list_display = ["comment_id", "reason", "created_at", "resolved_at"]
+    """Reports are the readers' words: moderators may resolve them (resolved_at), not rewrite or add them."""
+
+    list_display = ["comment_id", "reason", "reporter_key", "created_at", "resolved_at"]
     list_filter = ["reason", ("resolved_at", admin.EmptyFieldListFilter)]
-    raw_id_fields = ["comment", "user"]
+    readonly_fields = ["comment", "reason", "note", "user", "reporter_key", "created_at"]
 
-
-admin.site.register(ModerationPolicy)
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(ModeratorScope)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from articles.models import Article
@@ -47,15 +47,22 @@ def apply_count_deltas(published_deltas: dict[tuple[int, int | None], int]) -> N
         by_article[article_id] = by_article.get(article_id, 0) + delta
         if parent_id is not None:
             by_parent[parent_id] = by_parent.get(parent_id, 0) + delta
-    for article_id, delta in by_article.items():
-        if delta:
-            Article.objects.filter(pk=article_id).update(comment_count=F("comment_count") + delta)
-    for parent_id, delta in by_parent.items():
-        if delta:
-            Comment.objects.filter(pk=parent_id).update(reply_count=F("reply_count") + delta)
+    _add_counts(Article, "comment_count", by_article)
+    _add_counts(Comment, "reply_count", by_parent)
     changed = {article_id for article_id, delta in by_article.items()}
     if changed:
         transaction.on_commit(lambda: _notify(changed))
+
+
+def _add_counts(model, field: str, deltas: dict[int, int]) -> None:
+    """One UPDATE for all rows (a bulk decision touches hundreds of articles: one round trip, not hundreds)."""
+    deltas = {pk: delta for pk, delta in deltas.items() if delta}
+    if len(deltas) == 1:
+        ((pk, delta),) = deltas.items()
+        model.objects.filter(pk=pk).update(**{field: F(field) + delta})
+    elif deltas:
+        change = Case(*(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()), default=Value(0))
+        model.objects.filter(pk__in=sorted(deltas)).update(**{field: F(field) + change})
 
 
 def published_delta(before: str, after: str) -> int:

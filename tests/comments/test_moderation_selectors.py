@@ -80,7 +80,7 @@ def test_each_queue_holds_its_statuses():
     published = CommentFactory(status=P.PUBLISHED)
     reviewed = CommentFactory(status=P.PUBLISHED, reviewed_at=timezone.now(), reviewed_by=mod)
     reported = CommentFactory(status=P.PUBLISHED, reviewed_at=timezone.now())
-    report(reported, 1, note="rude")
+    report(reported, 3, note="rude")  # NEWSPORTAL_REPORTS_THRESHOLD defaults to 3
     spam = CommentFactory(status=P.SPAM)
     rejected = CommentFactory(status=P.REJECTED)
     CommentFactory(status=P.DELETED, body="")
