@@ -134,13 +134,13 @@ def _render_page(article_id, parent_id, position, size, base: str, url_params: d
 
 class FastReadMixin:
     """Anonymous reads of public pages skip DRF's per-request machinery (authentication, permissions,
-    negotiation: none of them changes a public page) and answer straight from comment_page. Anything else
-    (a token, a configured read throttle, an error to render) goes through the full DRF dispatch."""
+    negotiation: none of them changes a public page) and call the view's `get` directly. Anything else (a
+    token, a configured read throttle, an error to render) goes through the full DRF dispatch."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.method in ("GET", "HEAD") and "HTTP_AUTHORIZATION" not in request.META and not _read_rate():
             try:
-                response = self.fast_read(request, **kwargs)
+                response = self.get(request, **kwargs)
             except (Http404, ValidationError):
                 response = None  # the full dispatch raises it again and renders the one error shape
             if response is not None:
@@ -189,9 +189,6 @@ class ArticleCommentsApi(FastReadMixin, APIView):
             )
         ],
     )
-    def fast_read(self, request, article_id: int):
-        return self.get(request, article_id)
-
     def get(self, request, article_id: int):
         parent_id = _id_param(request, "parent")
         if parent_id is not None and selectors.published_comment(comment_id=parent_id, article_id=article_id) is None:
@@ -268,9 +265,6 @@ class CommentRepliesApi(FastReadMixin, APIView):
         parameters=PAGE_PARAMETERS,
         responses={200: CommentPageSerializer, 304: OpenApiResponse(description="Not modified."), **ERROR_RESPONSES},
     )
-    def fast_read(self, request, comment_id: int):
-        return self.get(request, comment_id)
-
     def get(self, request, comment_id: int):
         comment = selectors.published_comment(comment_id=comment_id)
         if comment is None:
