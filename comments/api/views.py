@@ -7,6 +7,7 @@ query, so every web process agrees on it and a cached page is never served after
 """
 
 import json
+import logging
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -39,6 +40,8 @@ from newsportal.conditional import make_etag, not_modified, validators
 from newsportal.http import ClientInfo
 from newsportal.idempotency import idempotent_post
 from newsportal.throttling import ReadThrottle, WriteThrottle
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -110,15 +113,31 @@ def comment_page(request, *, article_id: int, parent_id: int | None, url_params:
     if unchanged is None:
         base = request.build_absolute_uri(request.path)
         key = f"api:comments:{etag}:{base}"
-        body = cache.get(key)
+        body = _cached(key)
         if body is None:
             body = _render_page(article_id, parent_id, position, size, base, url_params)
-            cache.set(key, body, PAGE_CACHE_SECONDS)
+            _cache_set(key, body)
         unchanged = HttpResponse(body, content_type="application/json")
     for name, value in headers.items():
         unchanged[name] = value
     unchanged._csp_exempt = True  # a JSON body is never rendered as a page: no policy to build per request
     return unchanged
+
+
+def _cached(key: str) -> bytes | None:
+    """The page cache is an optimisation: with the cache down, pages come from the database."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("comment page cache unavailable", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, body: bytes) -> None:
+    try:
+        cache.set(key, body, PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("comment page cache unavailable", exc_info=True)
 
 
 def _render_page(article_id, parent_id, position, size, base: str, url_params: dict) -> bytes:
