@@ -24,6 +24,7 @@ run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_seed
 	$(MANAGE) seed_demo --articles 200 --comments 2000 --if-empty
+	$(MANAGE) seed_views
 	$(MANAGE) create_moderator
 	$(MANAGE) runserver 127.0.0.1:8000
 
@@ -47,8 +48,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## bench: every benchmark against hello-world Django/DRF ceilings in the same run -> docs/benchmarks.md
 bench: install
 	$(BIN)/python bench/run.py
+
+## stack: docker-compose's topology without Docker: gunicorn + Celery worker + beat on local PostgreSQL/Redis
+stack: install
+	bin/stack
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -174,3 +174,21 @@ class CuratedItem(models.Model):
     @property
     def href(self) -> str:
         return self.article.get_absolute_url() if self.article_id else self.url
+
+
+class PopularSnapshot(models.Model):
+    """The last ranking pass's top articles for one scope ("site" or "section:<id>") and kind (most_read|trending).
+
+    Written only by `articles.popularity.services.popular_rank`; pages and the API read it (through the cache) with
+    `articles.popular.popular_articles`."""
+
+    scope = models.CharField(max_length=40)
+    kind = models.CharField(max_length=20)
+    article_ids = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "kind"], name="popularsnapshot_unique_scope_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope} @ {self.computed_at:%Y-%m-%d %H:%M}"

@@ -148,4 +148,3 @@ def home_sections(*, limit: int = HOME_SECTION_LIMIT) -> list[tuple[Section, lis
         if latest:
             result.append((section, latest))
     return result
-

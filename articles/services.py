@@ -9,8 +9,8 @@ from django.utils.text import slugify
 
 from articles.caching import shared_fragments_invalidate
 from articles.models import Article, ArticlePage, CuratedItem, CuratedList, Photo, RelatedLink, Section
-from articles.selectors import EDITORS_MOST_POPULAR, SELECTIONS, TOP_STORIES, WHATS_HAPPENING
 from articles.seed import SeedPage
+from articles.selectors import EDITORS_MOST_POPULAR, SELECTIONS, TOP_STORIES, WHATS_HAPPENING
 
 # Where the page's other headlines go: an editor's placement (the seed gives only their text).
 SEED_SECTIONS = [
@@ -140,7 +140,11 @@ def seed_load(*, seed: SeedPage) -> Article:
 
     _curated(slug=TOP_STORIES, title="Top Stories", lead="", position=0, articles=[article])
     for position, (slug, seed_list) in enumerate(
-        [(SELECTIONS, seed.selections), (EDITORS_MOST_POPULAR, seed.most_popular), (WHATS_HAPPENING, seed.whats_happening)],
+        [
+            (SELECTIONS, seed.selections),
+            (EDITORS_MOST_POPULAR, seed.most_popular),
+            (WHATS_HAPPENING, seed.whats_happening),
+        ],
         start=1,
     ):
         _curated(

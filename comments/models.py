@@ -310,3 +310,64 @@ def thread_path(parent_path: str, comment_id: int) -> str:
         if n == 0:
             break
     return parent_path + digits.rjust(PATH_SEGMENT, "0")
+
+
+class SpamModel(models.Model):
+    """One trained spam text model (comments.spam.model.TextModel, serialised); exactly one is active.
+
+    Its version is "<id>.<revision>": online learning updates the active row in place and bumps `revision`, a
+    promoted full retrain is a new row. Workers compare the active version (kept in the cache) with the one they
+    hold and reload when it changed, without a restart.
+    """
+
+    class Kind(models.TextChoices):
+        BOOTSTRAP = "bootstrap", "Bootstrap corpus"
+        FULL = "full", "Full retrain from labels"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    revision = models.PositiveIntegerField(default=0, help_text="Online updates applied since it was trained.")
+    is_active = models.BooleanField(default=False)
+    labels_seen = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True, help_text="Holdout metrics when trained; why (not) promoted.")
+    blob = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=models.Q(is_active=True), name="spammodel_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"spam model {self.version} ({self.kind}{', active' if self.is_active else ''})"
+
+    @property
+    def version(self) -> str:
+        return f"{self.pk}.{self.revision}"
+
+
+class SpamLabel(models.Model):
+    """A training label from one person's decision (see comments.spam.learning.label_for_decision).
+
+    The text is copied as it was when decided. Holdout labels (a fixed share by comment id) are never trained on;
+    they judge whether a retrained model may be promoted. `applied` = learned by the active model.
+    """
+
+    decision = models.OneToOneField(ModerationDecision, on_delete=models.CASCADE, related_name="spam_label")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField()
+    is_spam = models.BooleanField()
+    weight = models.FloatField(default=1.0)
+    holdout = models.BooleanField(default=False)
+    applied = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["applied", "holdout"], name="spamlabel_pending")]
+
+    def __str__(self) -> str:
+        return f"{'spam' if self.is_spam else 'ham'} label for comment {self.comment_id}"

@@ -1,12 +1,100 @@
-"""Celery tasks of the comments app. Placeholder until the spam helper's scoring lands: it only records that it ran."""
+"""Celery tasks of the comments app: thin, they take ids and call one service each.
+
+`score_comment` is enqueued on commit by comments.services.posting.comment_create; `learn_from_decision` on
+commit by the moderation service. Both survive a lost message: beat's `sweep_unscored` and `learn_pending`
+find whatever was committed but never processed.
+"""
 
 import logging
+import time
 
 from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
-logger = logging.getLogger(__name__)
+from comments.spam.learning import backoff_seconds
+
+log = logging.getLogger(__name__)
+
+# Worth retrying: the database restarting, a dropped connection, a lock timeout. Anything else is a bug that a
+# retry will not fix, so the comment goes straight to a person.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
-@shared_task(name="comments.tasks.score_comment")
-def score_comment(comment_id: int) -> None:
-    logger.info("score_comment(%s) ran (placeholder: no scoring yet)", comment_id)
+def _give_up(comment_id: int) -> None:
+    from comments.services.scoring import comment_hold_unscored
+
+    try:
+        comment_hold_unscored(comment_id=comment_id)
+    except TRANSIENT_ERRORS:  # the database is still away: the sweeper enqueues it again later
+        log.warning("comment %s: could not hold it as not scored either", comment_id, exc_info=True)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=settings.SPAM_SCORE_MAX_RETRIES,
+    ignore_result=True,
+)
+def score_comment(self, comment_id: int) -> None:
+    """Score and route one comment; a second run is a no-op. Transient errors retry with exponential backoff."""
+    from comments.services.scoring import comment_score
+
+    if settings.SPAM_SCORING_TEST_DELAY:
+        time.sleep(settings.SPAM_SCORING_TEST_DELAY)
+    try:
+        comment_score(comment_id=comment_id)
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            log.error("comment %s not scored after %s retries: %s", comment_id, self.max_retries, exc)
+            _give_up(comment_id)
+            return
+        countdown = backoff_seconds(self.request.retries, base=settings.SPAM_RETRY_BACKOFF_SECONDS)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except Exception:
+        log.exception("comment %s could not be scored", comment_id)
+        _give_up(comment_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sweep_unscored() -> int:
+    """Beat, every minute: enqueue again comments committed but never scored (a bounded batch)."""
+    from comments.services.scoring import comments_unscored
+
+    ids = comments_unscored()
+    for comment_id in ids:
+        score_comment.delay(comment_id)
+    if ids:
+        log.info("sweeper enqueued %s unscored comments", len(ids))
+    return len(ids)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def learn_from_decision(decision_id: int) -> None:
+    """A person's decision becomes a label and the active model learns it (exactly once)."""
+    from comments.models import ModerationDecision
+    from comments.services.spam_models import spam_label_record, spam_model_learn_pending
+
+    decision = ModerationDecision.objects.select_related("comment").filter(pk=decision_id).first()
+    if decision is None:
+        return
+    if spam_label_record(decision=decision) is not None:
+        spam_model_learn_pending()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def learn_pending() -> int:
+    """Beat: labels for decisions whose learn task was lost, then learn whatever is pending."""
+    from comments.services.spam_models import spam_labels_record_missing, spam_model_learn_pending
+
+    spam_labels_record_missing()
+    return spam_model_learn_pending()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def retrain_spam_model() -> dict:
+    """Beat: a full retrain from every label, promoted only if not worse on the frozen holdout."""
+    from comments.services.spam_models import spam_model_retrain
+
+    return spam_model_retrain()

@@ -18,26 +18,26 @@ class TokenApi(APIView):
     authentication_classes: list = []  # a stale token or cookie must not get in the way of signing in
     throttle_classes = [AuthIPThrottle, AuthUsernameThrottle]
 
-    class InputSerializer(StrictInputSerializer):
+    class TokenInputSerializer(StrictInputSerializer):
         username = StrictCharField(max_length=150)
         password = StrictCharField(max_length=128, style={"input_type": "password"})
 
-    class OutputSerializer(serializers.Serializer):
+    class TokenOutputSerializer(serializers.Serializer):
         token = serializers.CharField()
 
     @extend_schema(
         tags=["auth"],
         summary="Exchange username and password for an API token",
         auth=[],
-        request=InputSerializer,
-        responses={200: OutputSerializer, **ERROR_RESPONSES},
+        request=TokenInputSerializer,
+        responses={200: TokenOutputSerializer, **ERROR_RESPONSES},
         examples=[
             OpenApiExample("Sign in", value={"username": "reader1", "password": "correct horse"}, request_only=True),
             OpenApiExample("Token", value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True),
         ],
     )
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.TokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request._request, **serializer.validated_data)
         if user is None or not user.is_active:

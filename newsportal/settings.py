@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from newsportal.env import env_bool, env_int, env_list, env_str
+from newsportal.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("NEWSPORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -50,13 +50,15 @@ MIDDLEWARE = [
     "newsportal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside any cache middleware, so article pages served from a cache are counted too (docs/popular.md).
+    "articles.popularity.middleware.ViewCountMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "newsportal.middleware.CSPMiddleware",  # django-csp's, with the policy built once
     # Last: it sees the view's exceptions first and turns a lost database into a 503 (see its docstring).
     "newsportal.middleware.ServiceOutageMiddleware",
 ]
@@ -181,6 +183,20 @@ CONTENT_SECURITY_POLICY = {
 # X-Forwarded-For (0 = REMOTE_ADDR only), so a client cannot choose its own IP by sending the header.
 NEWSPORTAL_TRUSTED_PROXIES = env_int("NEWSPORTAL_TRUSTED_PROXIES", 0)
 
+# Most Popular (docs/popular.md): views are counted in Redis (NEWSPORTAL_POPULAR_REDIS_URL, default REDIS_URL), or
+# without Redis in the process's memory, saved to NEWSPORTAL_POPULAR_MEMORY_FILE at each ranking pass.
+NEWSPORTAL_COUNT_VIEWS = env_bool("NEWSPORTAL_COUNT_VIEWS", True)
+NEWSPORTAL_POPULAR_REDIS_URL = env_str("NEWSPORTAL_POPULAR_REDIS_URL", REDIS_URL)
+NEWSPORTAL_POPULAR_MEMORY_FILE = env_str("NEWSPORTAL_POPULAR_MEMORY_FILE", str(VAR_DIR / "popular-views.json"))
+NEWSPORTAL_POPULAR_WINDOW_HOURS = env_int("NEWSPORTAL_POPULAR_WINDOW_HOURS", 24)
+NEWSPORTAL_TRENDING_HALF_LIFE_HOURS = env_float("NEWSPORTAL_TRENDING_HALF_LIFE_HOURS", 4.0)
+NEWSPORTAL_POPULAR_COMMENT_WEIGHT = env_float("NEWSPORTAL_POPULAR_COMMENT_WEIGHT", 0.0)
+NEWSPORTAL_POPULAR_CACHE_SECONDS = env_int("NEWSPORTAL_POPULAR_CACHE_SECONDS", 60)
+# Without Redis there is no beat either: the web process ranks itself at most this often (0 = never).
+NEWSPORTAL_POPULAR_RANK_IN_PROCESS_SECONDS = env_int(
+    "NEWSPORTAL_POPULAR_RANK_IN_PROCESS_SECONDS", 0 if NEWSPORTAL_POPULAR_REDIS_URL else 60
+)
+
 # Celery: a broker URL makes tasks go to real workers; without one they run in-process (embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
@@ -203,10 +219,11 @@ CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 90
 # Redis redelivers an unacknowledged task after the visibility timeout: longer than any task (time limit),
 # retry countdown or ETA, so a task that is still running is never handed to a second worker.
+# NEWSPORTAL_BROKER_VISIBILITY_TIMEOUT (seconds): shorter only in tests that kill a worker and wait for redelivery.
 # The socket timeouts and the failover options (max_retries/interval_*: used when a producer connects) bound
 # what one publish may cost when the broker is dead or hung: about a second, never a hang.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": env_int("NEWSPORTAL_BROKER_VISIBILITY_TIMEOUT", 3600),
     "socket_connect_timeout": 1,
     "socket_timeout": 1,
     "max_retries": 1,
@@ -222,14 +239,35 @@ CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # The worker logs through LOGGING below (JSON lines with the task id), not Celery's own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic jobs; `expires` drops a run that waited longer than its period (the next one does the same work).
 CELERY_BEAT_SCHEDULE: dict = {
     "purge-idempotency-keys": {
         "task": "newsportal.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    "spam-sweep-unscored": {"task": "comments.tasks.sweep_unscored", "schedule": 60.0, "options": {"expires": 55}},
+    "spam-learn-pending": {"task": "comments.tasks.learn_pending", "schedule": 300.0, "options": {"expires": 290}},
+    "spam-retrain": {"task": "comments.tasks.retrain_spam_model", "schedule": 6 * 3600.0, "options": {"expires": 3600}},
+    # Most Popular: one ranking pass a minute; a pass that waited longer than that is dropped (the next one comes).
+    "rank-popular": {"task": "articles.tasks.rank_popular", "schedule": 60.0, "options": {"expires": 55}},
 }
 CELERY_TIMEZONE = TIME_ZONE
+
+# Spam scoring (docs/spam.md). Thresholds apply where a section or article has no ModerationPolicy.
+SPAM_HOLD_THRESHOLD = 0.5
+SPAM_THRESHOLD = 0.9
+# Until the text model has learned this many labels it counts at SPAM_COLD_START_MODEL_WEIGHT: rules lead.
+SPAM_MIN_LABELS = env_int("NEWSPORTAL_SPAM_MIN_LABELS", 200)
+SPAM_COLD_START_MODEL_WEIGHT = 0.5
+SPAM_VELOCITY_MINUTES = 10
+SPAM_SCORE_MAX_RETRIES = env_int("NEWSPORTAL_SPAM_MAX_RETRIES", 5)
+SPAM_RETRY_BACKOFF_SECONDS = 2.0  # first retry after 2 s, then 4, 8, ... (capped at 5 minutes)
+SPAM_SWEEP_AFTER_SECONDS = 30  # comments committed this long ago and still unscored are enqueued again
+SPAM_SWEEP_BATCH = 500
+SPAM_MODEL_CHECK_SECONDS = 5.0  # how often a worker asks whether the active model changed
+# Test-only: every score_comment sleeps this long first (integration tests kill a worker mid-task).
+SPAM_SCORING_TEST_DELAY = float(env_str("NEWSPORTAL_SCORING_TEST_DELAY", "0") or 0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -239,7 +277,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["newsportal.parsers.StrictJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "newsportal.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "newsportal.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "newsportal.api.PageNumberPagination",
@@ -255,6 +293,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "FlagReasonEnum": "comments.models.Flag.Reason",
+        "RejectReasonEnum": "comments.services.moderation.REJECT_REASONS",
+    },
 }
 
 # API (docs/api.md): body size limit, throttle rates ("N/s|min|hour|day", empty = off) and idempotency keys.

@@ -83,8 +83,10 @@ class FixedWindowThrottle(BaseThrottle):
         if self.methods is not None and request.method not in self.methods:
             return True
         rate = parse_rate(settings.NEWSPORTAL_API_RATES.get(self.scope))
+        if rate is None:
+            return True
         ident = self.ident(request)
-        if rate is None or ident is None:
+        if ident is None:
             return True
         self._wait = hit(f"{self.scope}:{ident}", *rate)
         return self._wait is None

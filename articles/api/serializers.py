@@ -48,7 +48,7 @@ class ArticleListItemSerializer(serializers.ModelSerializer):
 
 
 class ArticlePageSerializer(serializers.ModelSerializer):
-    paragraphs = serializers.ListField(child=serializers.CharField(), source="paragraphs", read_only=True)
+    paragraphs = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = ArticlePage

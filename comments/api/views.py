@@ -35,7 +35,7 @@ from comments.models import Comment
 from comments.services.editing import comment_delete, comment_edit, is_author
 from comments.services.flags import flag_create
 from comments.services.posting import comment_create
-from newsportal.api import ERROR_RESPONSES, WRITE_ERROR_RESPONSES
+from newsportal.api import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, JSONOnly
 from newsportal.conditional import make_etag, not_modified, validators
 from newsportal.http import ClientInfo
 from newsportal.idempotency import idempotent_post
@@ -105,9 +105,8 @@ def comment_page(request, *, article_id: int, parent_id: int | None, url_params:
     stamp = selectors.comments_stamp(article_id=article_id)
     if stamp is None:
         raise Http404
-    version = stamp["comments_version__version"] or 0
-    etag = make_etag("comments", article_id, version, stamp["comment_count"], parent_id, cursor, size)
-    last_modified = stamp["comments_version__changed_at"]
+    etag = make_etag("comments", article_id, stamp.version, stamp.comment_count, parent_id, cursor, size)
+    last_modified = stamp.changed_at
     headers = validators(etag=etag, last_modified=last_modified)
     unchanged = not_modified(request, etag=etag, last_modified=last_modified)
     if unchanged is None:
@@ -120,6 +119,7 @@ def comment_page(request, *, article_id: int, parent_id: int | None, url_params:
         unchanged = HttpResponse(body, content_type="application/json")
     for name, value in headers.items():
         unchanged[name] = value
+    unchanged._csp_exempt = True  # a JSON body is never rendered as a page: no policy to build per request
     return unchanged
 
 
@@ -148,6 +148,7 @@ def _bump_after_commit(article_id: int) -> None:
 
 class ArticleCommentsApi(APIView):
     throttle_classes = [ReadThrottle, WriteThrottle]
+    content_negotiation_class = JSONOnly
 
     @extend_schema(
         tags=["comments"],
@@ -238,6 +239,7 @@ class ArticleCommentsApi(APIView):
 
 class CommentRepliesApi(APIView):
     throttle_classes = [ReadThrottle]
+    content_negotiation_class = JSONOnly
 
     @extend_schema(
         tags=["comments"],

@@ -12,6 +12,7 @@ def fresh_cache(settings):
     """Every test starts with empty throttle windows and page caches, and without the posting rate limits
     (tests that need a limit switch it back on)."""
     settings.NEWSPORTAL_RATE_LIMITS_ENABLED = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast users
     cache.clear()
     yield
     cache.clear()

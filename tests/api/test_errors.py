@@ -15,7 +15,11 @@ CORPUS = Path(__file__).parent / "data" / "json_bad.txt"
 def corpus_bodies() -> list[tuple[int, bytes]]:
     """Bodies of json_bad.txt (bytes, split on 0x0A only, '#' lines skipped), with the key mapping text -> body."""
     lines = CORPUS.read_bytes().split(b"\n")
-    return [(n, line.replace(b'"text":', b'"body":')) for n, line in enumerate(lines, 1) if line and not line.startswith(b"#")]
+    return [
+        (n, line.replace(b'"text":', b'"body":'))
+        for n, line in enumerate(lines, 1)
+        if line and not line.startswith(b"#")
+    ]
 
 
 def test_corpus_holds_sixty_bodies():

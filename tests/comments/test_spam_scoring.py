@@ -1,0 +1,320 @@
+"""Scoring a comment end to end on the database: signals, routing by thresholds, the status guard, the task."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import OperationalError
+from django.utils import timezone
+
+from comments.models import Comment, ModerationDecision, ModerationPolicy, WordRule
+from comments.services import scoring
+from comments.services.lifecycle import comment_transition
+from comments.services.scoring import comment_score, comments_unscored, route
+from comments.services.spam_models import spam_model_forget_loaded
+from comments.tasks import score_comment, sweep_unscored
+from tests.comments.spam_support import (
+    HAM_TEXT,
+    SPAM_TEXT,
+    SpamArticleFactory,
+    SpamCommentFactory,
+    SpamUserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+PENDING, PUBLISHED, SPAM = Comment.Status.PENDING, Comment.Status.PUBLISHED, Comment.Status.SPAM
+
+
+@pytest.fixture(autouse=True)
+def fresh_spam_state():
+    spam_model_forget_loaded()
+    scoring._suspect_cache = (0.0, ())
+    scoring._thresholds_cache.clear()
+    cache.clear()
+    yield
+    spam_model_forget_loaded()
+
+
+def test_route_rules():
+    kw = {"hold_threshold": 0.5, "spam_threshold": 0.9}
+    assert route(status=PUBLISHED, probability=0.1, **kw) == PUBLISHED
+    assert route(status=PENDING, probability=0.1, **kw) == PENDING  # a score never publishes what the policy held
+    assert route(status=PUBLISHED, probability=0.5, **kw) == PENDING
+    assert route(status=PENDING, probability=0.95, **kw) == SPAM
+    assert route(status=PUBLISHED, probability=0.9, **kw) == SPAM
+
+
+def test_ham_stays_published_and_is_scored_with_reasons_and_version():
+    comment = SpamCommentFactory(body=HAM_TEXT)
+
+    outcome = comment_score(comment_id=comment.pk)
+
+    comment.refresh_from_db()
+    assert comment.status == PUBLISHED
+    assert comment.scored_at is not None
+    assert comment.spam_score == pytest.approx(outcome.score.probability, abs=1e-4) and comment.spam_score < 0.5
+    assert any(r.startswith("text model ") for r in comment.spam_reasons)
+    assert comment.model_version == outcome.model_version != ""
+    assert comment.reviewed_at is None  # the system is not a person: it stays "unreviewed"
+    decision = ModerationDecision.objects.get(comment=comment)
+    assert (decision.action, decision.actor, decision.status_after) == ("score", None, PUBLISHED)
+
+
+def test_spam_is_routed_to_spam_and_leaves_the_published_count():
+    comment = SpamCommentFactory(body=SPAM_TEXT)
+    assert comment.article.comment_count == 1
+
+    comment_score(comment_id=comment.pk)
+
+    comment.refresh_from_db()
+    comment.article.refresh_from_db()
+    assert comment.status == SPAM
+    assert comment.spam_score >= 0.9
+    assert "link shortener (bit.ly)" in comment.spam_reasons and "phone number in text" in comment.spam_reasons
+    assert comment.article.comment_count == 0
+
+
+def test_a_second_run_is_a_no_op():
+    comment = SpamCommentFactory(body=SPAM_TEXT)
+    comment_score(comment_id=comment.pk)
+    scored = Comment.objects.get(pk=comment.pk)
+
+    assert comment_score(comment_id=comment.pk) is None
+
+    again = Comment.objects.get(pk=comment.pk)
+    assert (again.scored_at, again.status, again.spam_score) == (scored.scored_at, scored.status, scored.spam_score)
+    assert ModerationDecision.objects.filter(comment=comment).count() == 1
+
+
+def test_a_moderators_decision_is_never_overridden():
+    moderator = SpamUserFactory()
+    comment = SpamCommentFactory(body=SPAM_TEXT)
+    comment_transition(comment=comment, to_status=PUBLISHED, action="approve", actor=moderator)
+
+    comment_score(comment_id=comment.pk)
+
+    comment.refresh_from_db()
+    assert comment.status == PUBLISHED
+    assert comment.spam_score >= 0.9  # recorded for the moderator to see, not acted on
+    assert not ModerationDecision.objects.filter(comment=comment, action="score").exists()
+
+
+def test_a_deleted_comment_keeps_its_status():
+    comment = SpamCommentFactory(body=SPAM_TEXT, status=Comment.Status.DELETED)
+    comment_score(comment_id=comment.pk)
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.DELETED and comment.scored_at is not None
+
+
+def test_a_pre_moderated_comment_stays_pending_when_clean():
+    comment = SpamCommentFactory(body=HAM_TEXT, status=PENDING)
+    comment_score(comment_id=comment.pk)
+    comment.refresh_from_db()
+    assert comment.status == PENDING and comment.scored_at is not None
+
+
+def test_a_pre_moderated_comment_goes_to_spam_when_spam():
+    comment = SpamCommentFactory(body=SPAM_TEXT, status=PENDING)
+    comment_score(comment_id=comment.pk)
+    comment.refresh_from_db()
+    assert comment.status == SPAM
+
+
+def test_section_thresholds_hold_a_published_comment():
+    article = SpamArticleFactory()
+    ModerationPolicy.objects.create(section=article.section, spam_hold_threshold=0.0, spam_threshold=1.01)
+    comment = SpamCommentFactory(article=article, body=HAM_TEXT)
+
+    comment_score(comment_id=comment.pk)
+
+    comment.refresh_from_db()
+    article.refresh_from_db()
+    assert comment.status == PENDING
+    assert article.comment_count == 0
+
+
+def test_an_articles_own_policy_wins_over_its_sections():
+    article = SpamArticleFactory()
+    ModerationPolicy.objects.create(section=article.section, spam_hold_threshold=0.0, spam_threshold=1.01)
+    ModerationPolicy.objects.create(article=article, spam_hold_threshold=1.01, spam_threshold=1.01)
+    comment = SpamCommentFactory(article=article, body=SPAM_TEXT)
+
+    comment_score(comment_id=comment.pk)
+
+    comment.refresh_from_db()
+    assert comment.status == PUBLISHED
+
+
+def test_same_text_on_many_articles_in_the_last_hour():
+    text = "Totally agree with this, well said."
+    for _ in range(4):
+        SpamCommentFactory(body=text)
+    old = SpamCommentFactory(body=text)
+    Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    comment = SpamCommentFactory(body=text)
+
+    comment_score(comment_id=comment.pk)
+
+    comment.refresh_from_db()
+    assert "same text on 5 articles in the last hour" in comment.spam_reasons
+
+
+def test_posting_velocity_per_client_and_author():
+    user = SpamUserFactory()
+    for i in range(6):
+        SpamCommentFactory(ip_hash="same-client", user=user, body=f"Comment number {i} on the council budget.")
+    comment = SpamCommentFactory(ip_hash="same-client", user=user, body=HAM_TEXT)
+
+    comment_score(comment_id=comment.pk)
+
+    comment.refresh_from_db()
+    assert "7 comments from this client in 10 minutes" in comment.spam_reasons
+    assert "7 comments from this author in 10 minutes" in comment.spam_reasons
+
+
+def test_author_history_counts_spam_and_published():
+    spammer = SpamUserFactory()
+    SpamCommentFactory(user=spammer, status=SPAM)
+    SpamCommentFactory(user=spammer, status=SPAM)
+    regular = SpamUserFactory()
+    for _ in range(4):
+        SpamCommentFactory(user=regular)
+    bad, good = SpamCommentFactory(user=spammer, body=HAM_TEXT), SpamCommentFactory(user=regular, body=HAM_TEXT)
+
+    comment_score(comment_id=bad.pk)
+    comment_score(comment_id=good.pk)
+
+    bad.refresh_from_db()
+    good.refresh_from_db()
+    assert "author has 2 comments marked spam" in bad.spam_reasons
+    assert "author has 4 published comments" in good.spam_reasons
+    assert bad.spam_score > good.spam_score
+
+
+def test_guest_history_follows_the_email_address():
+    SpamCommentFactory(author_email="Spammer@Example.com", status=SPAM)
+    comment = SpamCommentFactory(author_email="spammer@example.com", body=HAM_TEXT)
+    comment_score(comment_id=comment.pk)
+    comment.refresh_from_db()
+    assert "author has 1 comment marked spam" in comment.spam_reasons
+
+
+def test_posting_signals_honeypot_and_time_to_submit():
+    comment = SpamCommentFactory(body=HAM_TEXT, signals={"honeypot": True, "seconds_to_submit": 0.8})
+    comment_score(comment_id=comment.pk)
+    comment.refresh_from_db()
+    assert "hidden honeypot field filled in" in comment.spam_reasons
+    assert "sent 0.8 s after the form loaded" in comment.spam_reasons
+    assert comment.status == SPAM
+
+
+def test_suspect_words_from_the_word_list():
+    WordRule.objects.create(kind=WordRule.Kind.SUSPECT, word="crypto")
+    comment = SpamCommentFactory(body="Everyone should read about crypto before the vote.")
+    comment_score(comment_id=comment.pk)
+    comment.refresh_from_db()
+    assert "suspect words: crypto" in comment.spam_reasons
+
+
+def test_the_task_scores_a_comment():
+    comment = SpamCommentFactory(body=SPAM_TEXT)
+    score_comment.apply(args=[comment.pk])
+    comment.refresh_from_db()
+    assert comment.status == SPAM
+
+
+def test_the_task_shrugs_off_a_deleted_row():
+    score_comment.apply(args=[987654])  # no exception, nothing to do
+
+
+def test_transient_errors_retry_then_hold_the_comment_as_not_scored(settings):
+    settings.SPAM_SCORE_MAX_RETRIES = 3
+    comment = SpamCommentFactory(body=HAM_TEXT)
+    calls = []
+
+    def failing(*, comment_id):
+        calls.append(comment_id)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    with mock.patch.object(score_comment, "max_retries", 3), mock.patch.object(scoring, "comment_score", failing):
+        score_comment.apply(args=[comment.pk])
+
+    comment.refresh_from_db()
+    comment.article.refresh_from_db()
+    assert len(calls) == 4  # the first try and three retries
+    assert comment.status == PENDING
+    assert comment.spam_reasons == ["not scored"] and "not scored" in comment.hold_reasons
+    assert comment.scored_at is None
+    assert comment.article.comment_count == 0
+    assert ModerationDecision.objects.get(comment=comment).reason == "not scored"
+
+
+def test_a_transient_error_that_clears_is_retried_into_a_score():
+    comment = SpamCommentFactory(body=HAM_TEXT)
+    real, calls = scoring.comment_score, []
+
+    def flaky(*, comment_id):
+        calls.append(comment_id)
+        if len(calls) == 1:
+            raise OperationalError("deadlock detected")
+        return real(comment_id=comment_id)
+
+    with mock.patch.object(scoring, "comment_score", flaky):
+        score_comment.apply(args=[comment.pk])
+
+    comment.refresh_from_db()
+    assert len(calls) == 2 and comment.scored_at is not None and comment.status == PUBLISHED
+
+
+def test_a_bug_is_not_retried_and_goes_to_a_person():
+    comment = SpamCommentFactory(body=HAM_TEXT)
+    with mock.patch.object(scoring, "comment_score", side_effect=ZeroDivisionError):
+        score_comment.apply(args=[comment.pk])
+    comment.refresh_from_db()
+    assert comment.status == PENDING and comment.spam_reasons == ["not scored"]
+
+
+def test_the_task_backs_off_exponentially():
+    comment = SpamCommentFactory(body=HAM_TEXT)
+    with (
+        mock.patch.object(scoring, "comment_score", side_effect=OperationalError("down")),
+        mock.patch.object(score_comment, "retry", side_effect=RuntimeError("retry")) as retry,
+    ):
+        score_comment.push_request(retries=3)
+        try:
+            with pytest.raises(RuntimeError):
+                score_comment.run(comment.pk)
+        finally:
+            score_comment.pop_request()
+    assert retry.call_args.kwargs["countdown"] == 16.0
+
+
+def _age(comment, seconds):
+    Comment.objects.filter(pk=comment.pk).update(created_at=timezone.now() - timedelta(seconds=seconds))
+
+
+def test_the_sweeper_finds_committed_but_unscored_comments_once():
+    lost = SpamCommentFactory(body=HAM_TEXT)
+    _age(lost, 120)
+    fresh = SpamCommentFactory(body=HAM_TEXT)  # its task is probably still on its way
+    scored = SpamCommentFactory(body=HAM_TEXT)
+    _age(scored, 120)
+    comment_score(comment_id=scored.pk)
+    given_up = SpamCommentFactory(body=HAM_TEXT)
+    _age(given_up, 120)
+    scoring.comment_hold_unscored(comment_id=given_up.pk)
+
+    assert comments_unscored() == [lost.pk]
+    assert comments_unscored(older_than_seconds=0) == [fresh.pk]  # `lost` is offered once per two minutes
+
+
+def test_the_sweeper_task_gets_the_comment_scored():
+    lost = SpamCommentFactory(body=SPAM_TEXT)
+    _age(lost, 120)
+
+    assert sweep_unscored.apply().get() == 1  # eager: the enqueued score_comment runs in-process
+
+    lost.refresh_from_db()
+    assert lost.status == SPAM and lost.scored_at is not None
