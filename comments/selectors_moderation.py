@@ -1,13 +1,14 @@
 """Moderation queues are selectors over the one `status` field, each served by its own index (see Comment.Meta).
 
 Queues: pending (held; by priority, comments/priority.py), reported (published with at least
-NEWSPORTAL_REPORTS_THRESHOLD open reports, default 1: every open report reaches a person), spam (to catch false
+NEWSPORTAL_REPORTS_THRESHOLD open reports, default 3), spam (to catch false
 positives), unreviewed (published by the system, never seen by a person), rejected, published.
 
-Counts are exact. Where a queue is large (published, unreviewed) and the filter is at most a section or an
-article, the count is read from the denormalised Article.comment_count, which the lifecycle keeps exact in
-the same transaction as every status change (reconcile_counts proves it): published = SUM(comment_count),
-unreviewed = published - published-and-reviewed (a small, indexed set). Any other filter counts the rows.
+Counts are exact. When the filter is at most a section or an article: on PostgreSQL they are sums of the
+QueueCount rows a statement-level trigger keeps in the same transaction as every comment write
+(comments/queue_counts.py); elsewhere (SQLite) COUNT queries, with published read from the denormalised
+Article.comment_count that the lifecycle keeps exact, and unreviewed = published - published-and-reviewed.
+Any other filter (author, client, text, dates) counts the rows. All counts go in one round trip.
 """
 
 from dataclasses import dataclass, fields
@@ -19,14 +20,15 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, Section
-from comments.models import Comment, Flag, ModeratorScope
+from comments import queue_counts
+from comments.models import Comment, Flag, ModeratorScope, QueueCount
 
 QUEUES = ("pending", "reported", "spam", "unreviewed", "rejected", "published")
 PUBLISHED = Comment.Status.PUBLISHED
 
 
 def reports_threshold() -> int:
-    return max(1, int(getattr(settings, "NEWSPORTAL_REPORTS_THRESHOLD", 1)))
+    return max(1, int(getattr(settings, "NEWSPORTAL_REPORTS_THRESHOLD", 3)))
 
 
 def lease_seconds() -> int:
@@ -153,6 +155,8 @@ def moderation_queue_counts(*, filters: QueueFilters | None = None, sections: se
     large queues stay fast)."""
     filters = filters or QueueFilters()
     where = _filter_q(filters, sections)
+    if filters.only_articles and queue_counts.uses_counters(connection):
+        return _counts_from_counters(filters, sections, where)
     parts = {
         queue: (Comment.objects.filter(_queue_q(queue), where).order_by().values("pk"), "COUNT(*)")
         for queue in QUEUES
@@ -166,6 +170,26 @@ def moderation_queue_counts(*, filters: QueueFilters | None = None, sections: se
     counts = _scalars(parts)
     if filters.only_articles:
         counts["unreviewed"] = counts["published"] - counts.pop("reviewed")
+    return {queue: counts[queue] for queue in QUEUES}
+
+
+def _counts_from_counters(filters: QueueFilters, sections: set[int] | None, where: Q) -> dict[str, int]:
+    """PostgreSQL: sums of the trigger-kept QueueCount rows (a few per article) plus the small reported queue."""
+    counters = QueueCount.objects.order_by()
+    if filters.article:
+        counters = counters.filter(article_id=filters.article)
+    if filters.section or sections is not None:
+        articles = Article.objects.filter(_article_q(filters, sections, prefix="")).values("id")
+        counters = counters.filter(article_id__in=articles)
+    parts = {
+        "pending": (counters.filter(status="pending").values("n"), "SUM(n)"),
+        "spam": (counters.filter(status="spam").values("n"), "SUM(n)"),
+        "rejected": (counters.filter(status="rejected").values("n"), "SUM(n)"),
+        "published": (counters.filter(status=PUBLISHED).values("n"), "SUM(n)"),
+        "unreviewed": (counters.filter(status=PUBLISHED, reviewed=False).values("n"), "SUM(n)"),
+        "reported": (Comment.objects.filter(_queue_q("reported"), where).order_by().values("pk"), "COUNT(*)"),
+    }
+    counts = _scalars(parts)
     return {queue: counts[queue] for queue in QUEUES}
 
 

@@ -109,7 +109,9 @@ def comments_stamp(*, article_id: int) -> Stamp | None:
     if row is None:
         return None
     count, updated_at, version, changed_at = row
-    return Stamp(comment_count=count, updated_at=_aware(updated_at), version=version or 0, changed_at=_aware(changed_at))
+    return Stamp(
+        comment_count=count, updated_at=_aware(updated_at), version=version or 0, changed_at=_aware(changed_at)
+    )
 
 
 def _aware(value):
