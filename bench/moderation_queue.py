@@ -76,7 +76,7 @@ def build(n_comments: int, n_pending: int, n_articles: int) -> None:
     columns = (
         "article_id, depth, path, author_name, author_email, body, status, created_at, status_changed_at, "
         "reviewed_at, hold_reasons, reply_count, flag_count, ip_hash, ua_hash, signals, secret_hash, spam_score, "
-        "spam_reasons, model_version, priority"
+        "spam_reasons, model_version, priority, body_hash"
     )
     start = time.perf_counter()
     with connection.cursor() as cursor:
@@ -111,6 +111,7 @@ def build(n_comments: int, n_pending: int, n_articles: int) -> None:
                         "[]",
                         "",
                         0.0,
+                        "",
                     )
                 )
         print(f"  copied {n_comments:,} comments in {time.perf_counter() - start:.0f} s", flush=True)
@@ -120,6 +121,7 @@ def build(n_comments: int, n_pending: int, n_articles: int) -> None:
                      GROUP BY article_id) c WHERE a.id = c.article_id"""
         )
         # The priority reads the article's traffic: fire the trigger again now that the counts are in.
+        # (The QueueCount counters were kept by their statement trigger during the COPY itself.)
         cursor.execute("UPDATE comments_comment SET flag_count = flag_count WHERE status = 'pending'")
     with connection.cursor() as cursor:
         connection.set_autocommit(True)

@@ -174,28 +174,40 @@ def moderation_queue_counts(*, filters: QueueFilters | None = None, sections: se
 
 
 def _counts_from_counters(filters: QueueFilters, sections: set[int] | None, where: Q) -> dict[str, int]:
-    """PostgreSQL: sums of the trigger-kept QueueCount rows (a few per article) plus the small reported queue."""
+    """PostgreSQL: one scan of the trigger-kept QueueCount rows (a few per article), plus the small reported
+    queue, in one round trip."""
     counters = QueueCount.objects.order_by()
     if filters.article:
         counters = counters.filter(article_id=filters.article)
     if filters.section or sections is not None:
-        articles = Article.objects.filter(_article_q(filters, sections, prefix="")).values("id")
-        counters = counters.filter(article_id__in=articles)
-    parts = {
-        "pending": (counters.filter(status="pending").values("n"), "SUM(n)"),
-        "spam": (counters.filter(status="spam").values("n"), "SUM(n)"),
-        "rejected": (counters.filter(status="rejected").values("n"), "SUM(n)"),
-        "published": (counters.filter(status=PUBLISHED).values("n"), "SUM(n)"),
-        "unreviewed": (counters.filter(status=PUBLISHED, reviewed=False).values("n"), "SUM(n)"),
-        "reported": (Comment.objects.filter(_queue_q("reported"), where).order_by().values("pk"), "COUNT(*)"),
+        counters = counters.filter(
+            article_id__in=Article.objects.filter(_article_q(filters, sections, prefix="")).values("id")
+        )
+    sums = {
+        "pending": "status = 'pending'",
+        "spam": "status = 'spam'",
+        "rejected": "status = 'rejected'",
+        "published": "status = 'published'",
+        "unreviewed": "status = 'published' AND NOT reviewed",
     }
-    counts = _scalars(parts)
+    counter_sql, counter_params = counters.values("status", "reviewed", "n").query.sql_with_params()
+    reported_sql, reported_params = (
+        Comment.objects.filter(_queue_q("reported"), where).order_by().values("pk").query.sql_with_params()
+    )
+    selects = [f"COALESCE(SUM(n) FILTER (WHERE {condition}), 0)" for condition in sums.values()]
+    selects.append(f"(SELECT COUNT(*) FROM ({reported_sql}) AS reported)")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selects)} FROM ({counter_sql}) AS part", [*reported_params, *counter_params])
+        row = cursor.fetchone()
+    counts = dict(zip([*sums, "reported"], (int(v) for v in row), strict=True))
     return {queue: counts[queue] for queue in QUEUES}
 
 
 def comment_flags_open(*, comment_ids: list[int]) -> dict[int, list[Flag]]:
     """Open reader reports (with their notes) for each comment shown."""
     out: dict[int, list[Flag]] = {}
+    if not comment_ids:
+        return out
     for flag in Flag.objects.filter(comment_id__in=comment_ids, resolved_at__isnull=True).order_by("created_at"):
         out.setdefault(flag.comment_id, []).append(flag)
     return out
@@ -219,29 +231,41 @@ def author_key(comment: Comment) -> tuple[str, str]:
 
 
 def author_history(*, comments: list[Comment]) -> dict[tuple[str, str], AuthorHistory]:
-    """Published / rejected / spam / pending counts for each distinct author of `comments` (one query per kind)."""
+    """Published / rejected / spam / pending counts for each distinct author of `comments`, in one query."""
     keys = {author_key(c) for c in comments}
-    out: dict[tuple[str, str], AuthorHistory] = {}
-    column = {"user": "user_id", "email": "author_email", "ip": "ip_hash"}
-    for kind in ("user", "email", "ip"):
-        values = [value for k, value in keys if k == kind and value]
-        if not values:
-            continue
-        field = column[kind]
-        lookup = {f"{field}__in": [int(v) for v in values] if kind == "user" else values}
-        rows = Comment.objects.filter(**lookup).values(field, "status").annotate(n=Count("id")).order_by()
-        totals: dict[str, dict[str, int]] = {}
-        for row in rows:
-            totals.setdefault(str(row[field]), {})[row["status"]] = row["n"]
-        for value in values:
-            t = totals.get(value, {})
-            out[(kind, value)] = AuthorHistory(
-                published=t.get("published", 0),
-                rejected=t.get("rejected", 0),
-                spam=t.get("spam", 0),
-                pending=t.get("pending", 0),
-            )
-    return out
+    values = {kind: {value for k, value in keys if k == kind and value} for kind in ("user", "email", "ip")}
+    match = Q(pk__in=[])
+    if values["user"]:
+        match |= Q(user_id__in=[int(v) for v in values["user"]])
+    if values["email"]:
+        match |= Q(author_email__in=values["email"])
+    if values["ip"]:
+        match |= Q(ip_hash__in=values["ip"])
+    totals: dict[tuple[str, str], dict[str, int]] = {}
+    rows = (
+        Comment.objects.filter(match)
+        .values("user_id", "author_email", "ip_hash", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        for kind, value in (
+            ("user", str(row["user_id"] or "")),
+            ("email", row["author_email"]),
+            ("ip", row["ip_hash"]),
+        ):
+            if value in values[kind]:
+                bucket = totals.setdefault((kind, value), {})
+                bucket[row["status"]] = bucket.get(row["status"], 0) + row["n"]
+    return {
+        key: AuthorHistory(
+            published=t.get("published", 0),
+            rejected=t.get("rejected", 0),
+            spam=t.get("spam", 0),
+            pending=t.get("pending", 0),
+        )
+        for key, t in ((key, totals.get(key, {})) for key in keys)
+    }
 
 
 def oldest_pending_at(*, sections: set[int] | None = None) -> datetime | None:
