@@ -12,6 +12,7 @@ from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -91,7 +92,11 @@ def index(request):
     flags = comment_flags_open(comment_ids=[c.pk for c in cards])
     history = author_history(comments=cards)
     now = timezone.now()
+    comments_url = reverse("moderation:index") + "comments/"
     for card in cards:
+        # Built once per page, not reversed per card: the page renders 25 cards on every keystroke's reload.
+        card.decide_url = f"{comments_url}{card.pk}/decide/"
+        card.ban_url = f"{comments_url}{card.pk}/ban/"
         card.open_flags = flags.get(card.pk, [])
         card.history = history.get(author_key(card))
         card.current_priority = priority_at(card.priority, now)
@@ -108,6 +113,7 @@ def index(request):
         "has_previous": page_number > 1,
         "total": total,
         "reasons": REJECT_REASONS,
+        "reason_options": format_html_join("", '<option value="{}">{}</option>', REJECT_REASONS.items()),
         "newest_id": pending_newer_than(sections=sections).order_by("-pk").values_list("pk", flat=True).first() or 0,
         "undo": request.session.get(UNDO_SESSION_KEY),
     }
