@@ -4,7 +4,6 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -30,14 +29,16 @@ def comments_version_bump(article_ids) -> None:
     Registered with comments.services.lifecycle.on_comments_changed, so it runs after the commit that changed
     what readers see; a failure is logged, never raised into the request that already committed.
     """
+    ids = sorted(set(article_ids))
+    if not ids:
+        return
     now = timezone.now()
-    for article_id in set(article_ids):
-        try:
-            if not CommentsVersion.objects.filter(pk=article_id).update(version=F("version") + 1, changed_at=now):
-                try:
-                    with transaction.atomic():
-                        CommentsVersion.objects.create(article_id=article_id, version=1, changed_at=now)
-                except IntegrityError:  # created concurrently: bump that row
-                    CommentsVersion.objects.filter(pk=article_id).update(version=F("version") + 1, changed_at=now)
-        except Exception:
-            logger.exception("could not bump the comments version of article %s", article_id)
+    try:
+        # Two statements whatever the number of articles (a bulk decision touches hundreds): make sure each row
+        # exists (a concurrent creator wins harmlessly), then bump them all. Sorted ids: a fixed lock order.
+        CommentsVersion.objects.bulk_create(
+            [CommentsVersion(article_id=article_id, version=0) for article_id in ids], ignore_conflicts=True
+        )
+        CommentsVersion.objects.filter(pk__in=ids).update(version=F("version") + 1, changed_at=now)
+    except Exception:
+        logger.exception("could not bump the comments version of articles %s", ids[:20])

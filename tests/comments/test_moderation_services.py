@@ -8,6 +8,7 @@ from django.utils import timezone
 from articles.models import Article
 from comments.models import Ban, Comment, Flag, ModerationDecision, ModeratorScope, WordRule
 from comments.services.moderation import (
+    BULK_LEARNING,
     ban_create,
     ban_lift,
     comment_decide,
@@ -201,19 +202,23 @@ def test_scoped_moderator_cannot_decide_outside_their_sections(mod):
 
 @pytest.fixture
 def learning(monkeypatch):
-    """A stand-in for the spam helper's task: records ids, or raises like a dead broker."""
-    calls: list[int] = []
+    """A stand-in for the spam helper's tasks: records what was sent, or raises like a dead broker."""
+    calls: list = []
     module = types.ModuleType("comments.tasks")
 
     class Task:
         broken = False
 
-        def delay(self, decision_id):
+        def __init__(self, name):
+            self.name = name
+
+        def delay(self, *args):
             if self.broken:
                 raise ConnectionError("broker down")
-            calls.append(decision_id)
+            calls.append((self.name, *args))
 
-    module.learn_from_decision = Task()
+    module.learn_from_decision = Task("learn_from_decision")
+    module.learn_pending = Task("learn_pending")
     monkeypatch.setitem(sys.modules, "comments.tasks", module)
     return calls, module.learn_from_decision
 
@@ -224,8 +229,20 @@ def test_people_s_decisions_are_sent_to_the_spam_model_after_commit(mod, learnin
         one = comment_decide(comment=CommentFactory(), action="spam", actor=mod)
         bulk = comments_decide_bulk(ids=[CommentFactory().pk, CommentFactory().pk], action="approve", actor=mod)
         comment_decide(comment=CommentFactory(status=P.SPAM), action="restore", actor=mod)
+        assert calls == []  # nothing before the commit
 
-    assert calls == [one.pk] + [d.pk for d in bulk.decisions]
+    assert calls == [("learn_from_decision", one.pk)] + [("learn_from_decision", d.pk) for d in bulk.decisions]
+
+
+def test_a_large_bulk_sends_one_batch_learning_task(mod, learning, django_capture_on_commit_callbacks):
+    calls, _ = learning
+    first = CommentFactory()
+    ids = [first.pk] + [CommentFactory(article=first.article).pk for _ in range(BULK_LEARNING)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comments_decide_bulk(ids=ids, action="reject", actor=mod)
+
+    assert calls == [("learn_pending",)]
 
 
 def test_a_dead_broker_does_not_fail_the_decision(mod, learning, django_capture_on_commit_callbacks):
