@@ -237,7 +237,8 @@ def main() -> None:
     pg_version = connection.cursor().connection.info.server_version
     table = [
         f"Data: {total:,} comments, {pending:,} pending, on PostgreSQL {pg_version // 10000}.{pg_version % 100}; "
-        f"medians of {args.repeat} runs (bulk: 5 runs).",
+        f"medians of {args.repeat} runs (bulk: 5 runs); {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} at the end of the run.",
         "",
         "| measurement | median | max | target |",
         "|---|---:|---:|---:|",
