@@ -89,7 +89,7 @@ def index(request):
     if queue == "pending" and cards:
         # Opening a batch holds it: other moderators' pending pages skip these cards until the lease ends.
         comments_lease(ids=[c.pk for c in cards], moderator=request.user)
-    flags = comment_flags_open(comment_ids=[c.pk for c in cards])
+    flags = comment_flags_open(comment_ids=[c.pk for c in cards if c.flag_count])
     history = author_history(comments=cards)
     now = timezone.now()
     comments_url = reverse("moderation:index") + "comments/"
@@ -114,7 +114,6 @@ def index(request):
         "total": total,
         "reasons": REJECT_REASONS,
         "reason_options": format_html_join("", '<option value="{}">{}</option>', REJECT_REASONS.items()),
-        "newest_id": pending_newer_than(sections=sections).order_by("-pk").values_list("pk", flat=True).first() or 0,
         "undo": request.session.get(UNDO_SESSION_KEY),
     }
     return render(request, "moderation/queue.html", context)
@@ -123,7 +122,8 @@ def index(request):
 @moderator_required
 @require_GET
 def counts(request):
-    """Small JSON for the "N new" notice: every queue's size, and pending comments newer than `since`."""
+    """Small JSON for the "N new" notice: every queue's size, the newest pending id (the script's starting point,
+    asked for once when the page loads) and how many pending comments are newer than `since`."""
     sections = moderator_section_ids(request.user)
     data = {
         "queues": moderation_queue_counts(filters=QueueFilterForm(request.GET or None).filters(), sections=sections)
@@ -131,6 +131,9 @@ def counts(request):
     since = request.GET.get("since", "")
     if since.isdigit():
         data["new"] = pending_newer_than(since_id=int(since), sections=sections).count()
+    else:
+        newest = pending_newer_than(sections=sections).order_by("-pk").values_list("pk", flat=True).first()
+        data["newest"] = newest or 0
     return JsonResponse(data)
 
 

@@ -144,8 +144,10 @@ def test_counts_endpoint_reports_new_pending(mod_client):
     first = CommentFactory()
     CommentFactory.create_batch(2)
 
+    start = mod_client.get("/moderation/counts/").json()
     data = mod_client.get(f"/moderation/counts/?since={first.pk}").json()
 
+    assert start["newest"] == Comment.objects.latest("pk").pk
     assert data["queues"]["pending"] == 3 and data["new"] == 2
 
 
