@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
 from newsportal.http import client_ip, salted_hash
@@ -32,11 +33,14 @@ PERIODS = {
 
 
 def parse_rate(rate: str | None) -> tuple[int, int] | None:
-    """ "60/min" -> (60, 60); empty -> None (no limit)."""
-    if not rate:
+    """ "60/min" -> (60, 60); empty or "off" -> None (no limit). Anything else is a settings error."""
+    if not rate or rate.strip().lower() in ("off", "none"):
         return None
     count, _, unit = rate.partition("/")
-    return int(count), PERIODS[unit.strip().lower()]
+    try:
+        return int(count), PERIODS[unit.strip().lower()]
+    except (ValueError, KeyError):
+        raise ImproperlyConfigured(f"Bad API rate {rate!r}: use N/s, N/min, N/hour, N/day or off.") from None
 
 
 def hit(key: str, limit: int, period: int, *, now: float | None = None) -> int | None:

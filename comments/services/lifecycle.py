@@ -15,6 +15,8 @@ from articles.models import Article
 from comments.models import Comment, ModerationDecision
 
 PUBLISHED = Comment.Status.PUBLISHED
+# Fields a reader sees on a published comment: changing one in place notifies the on_comments_changed hooks.
+VISIBLE_FIELDS = frozenset({"body", "author_name", "edited_at"})
 
 # Called after commit with the article ids whose published comments changed (page fragments, ETags, ...).
 _on_change_hooks: list[Callable[[set[int]], None]] = []
@@ -29,6 +31,24 @@ def on_comments_changed(hook: Callable[[set[int]], None]) -> Callable[[set[int]]
 def _notify(article_ids: set[int]) -> None:
     for hook in _on_change_hooks:
         hook(article_ids)
+
+
+# Called inside the changing transaction (e.g. a version counter that must commit together with the change).
+_in_transaction_hooks: list[Callable[[set[int]], None]] = []
+
+
+def on_comments_changing(hook: Callable[[set[int]], None]) -> Callable[[set[int]], None]:
+    """Register `hook(article_ids)` to run inside every transaction that changes what readers see; it commits or
+    rolls back with the change. Keep it to a statement or two: it runs under the change's locks."""
+    _in_transaction_hooks.append(hook)
+    return hook
+
+
+def _changed(article_ids: set[int]) -> None:
+    """Call inside the transaction: in-transaction hooks now, after-commit hooks on commit."""
+    for hook in _in_transaction_hooks:
+        hook(article_ids)
+    transaction.on_commit(lambda: _notify(article_ids))
 
 
 @dataclass(frozen=True)
@@ -51,7 +71,7 @@ def apply_count_deltas(published_deltas: dict[tuple[int, int | None], int]) -> N
     _add_counts(Comment, "reply_count", by_parent)
     changed = {article_id for article_id, delta in by_article.items()}
     if changed:
-        transaction.on_commit(lambda: _notify(changed))
+        _changed(changed)
 
 
 def _add_counts(model, field: str, deltas: dict[int, int]) -> None:
@@ -102,6 +122,9 @@ def comment_transition(
         delta = published_delta(before, to_status)
         if delta:
             apply_count_deltas({(locked.article_id, locked.parent_id): delta})
+        elif to_status == PUBLISHED and VISIBLE_FIELDS & set(extra_fields or {}):
+            # A published comment changed in place (an author's edit): readers see it, counts do not move.
+            _changed({locked.article_id})
         decision = None
         if action:
             decision = ModerationDecision.objects.create(
