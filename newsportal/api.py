@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
-from rest_framework import exceptions, pagination, serializers
+from rest_framework import exceptions, negotiation, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
@@ -62,6 +62,13 @@ def exception_handler(exc, context):
     if getattr(exc, "wait", None) is not None:
         headers["Retry-After"] = str(int(exc.wait) + (0 if float(exc.wait).is_integer() else 1))
     return Response(data, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+class JSONOnly(negotiation.DefaultContentNegotiation):
+    """The API speaks JSON only: answer JSON whatever Accept says, without parsing it on the hot paths."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

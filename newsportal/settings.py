@@ -97,7 +97,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several processes (runserver, a worker, seed_demo) may share the embedded file: wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist like PostgreSQL's (DJANGO_CONN_MAX_AGE): a fresh SQLite connection re-reads the whole
+    # schema on its first statement, which cost ~3 ms, most of an API read (docs/benchmarks.md).
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, counters and rate limits: Redis when REDIS_URL is set, else one process's memory.

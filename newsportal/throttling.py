@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
 from newsportal.http import client_ip, salted_hash
@@ -32,11 +33,14 @@ PERIODS = {
 
 
 def parse_rate(rate: str | None) -> tuple[int, int] | None:
-    """ "60/min" -> (60, 60); empty -> None (no limit)."""
-    if not rate:
+    """ "60/min" -> (60, 60); empty or "off" -> None (no limit). Anything else is a settings error."""
+    if not rate or rate.strip().lower() in ("off", "none"):
         return None
     count, _, unit = rate.partition("/")
-    return int(count), PERIODS[unit.strip().lower()]
+    try:
+        return int(count), PERIODS[unit.strip().lower()]
+    except (ValueError, KeyError):
+        raise ImproperlyConfigured(f"Bad API rate {rate!r}: use N/s, N/min, N/hour, N/day or off.") from None
 
 
 def hit(key: str, limit: int, period: int, *, now: float | None = None) -> int | None:
@@ -83,8 +87,10 @@ class FixedWindowThrottle(BaseThrottle):
         if self.methods is not None and request.method not in self.methods:
             return True
         rate = parse_rate(settings.NEWSPORTAL_API_RATES.get(self.scope))
+        if rate is None:
+            return True
         ident = self.ident(request)
-        if rate is None or ident is None:
+        if ident is None:
             return True
         self._wait = hit(f"{self.scope}:{ident}", *rate)
         return self._wait is None

@@ -7,13 +7,16 @@ so comments published while a client pages never shift or repeat what it has alr
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from articles.models import Article
 from comments.models import Comment
+from newsportal.models import CommentsVersion
 
 PUBLISHED = Comment.Status.PUBLISHED
 ROW_FIELDS = (
@@ -30,6 +33,14 @@ ROW_FIELDS = (
 MAX_ID = 2**63 - 1
 
 _datetime = DateTimeField()
+
+
+@dataclass(frozen=True)
+class Stamp:
+    comment_count: int
+    updated_at: datetime
+    version: int
+    changed_at: datetime | None
 
 
 class BadCursor(ValueError):
@@ -77,14 +88,39 @@ def comment_item_from(comment: Comment) -> dict:
     return comment_item({field: getattr(comment, field) for field in ROW_FIELDS})
 
 
-def comments_stamp(*, article_id: int) -> dict | None:
-    """What a comment page of a published article depends on, in one query (None: no such article)."""
+def _stamp_sql() -> str:
+    article, version = Article._meta.db_table, CommentsVersion._meta.db_table
     return (
-        Article.objects.published()
-        .filter(pk=article_id)
-        .values("id", "comment_count", "updated_at", "comments_version__version", "comments_version__changed_at")
-        .first()
+        f"SELECT a.comment_count, a.updated_at, v.version, v.changed_at FROM {article} a "
+        f"LEFT JOIN {version} v ON v.article_id = a.id "
+        "WHERE a.id = %s AND a.status = %s AND a.published_at <= %s"
     )
+
+
+def comments_stamp(*, article_id: int) -> Stamp | None:
+    """What a comment page of a published article depends on (None: no such article).
+
+    Hand-written SQL: this runs on every list request, and building the ORM query costs ten times the query.
+    """
+    with connection.cursor() as cursor:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_stamp_sql(), [article_id, Article.Status.PUBLISHED, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    count, updated_at, version, changed_at = row
+    return Stamp(
+        comment_count=count, updated_at=_aware(updated_at), version=version or 0, changed_at=_aware(changed_at)
+    )
+
+
+def _aware(value):
+    """SQLite hands raw queries naive UTC datetimes (or text); PostgreSQL aware ones."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def comment_page_rows(*, article_id: int, parent_id: int | None, after: Position | None, limit: int) -> list[dict]:

@@ -10,7 +10,6 @@ import json
 from urllib.parse import urlencode
 
 from django.core.cache import cache
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -35,11 +34,10 @@ from comments.models import Comment
 from comments.services.editing import comment_delete, comment_edit, is_author
 from comments.services.flags import flag_create
 from comments.services.posting import comment_create
-from newsportal.api import ERROR_RESPONSES, WRITE_ERROR_RESPONSES
+from newsportal.api import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, JSONOnly
 from newsportal.conditional import make_etag, not_modified, validators
 from newsportal.http import ClientInfo
 from newsportal.idempotency import idempotent_post
-from newsportal.services import comments_version_bump
 from newsportal.throttling import ReadThrottle, WriteThrottle
 
 DEFAULT_PAGE_SIZE = 20
@@ -76,7 +74,7 @@ COMMENT_EXAMPLE = {
 
 
 def _id_param(request, name: str) -> int | None:
-    raw = request.query_params.get(name)
+    raw = request.GET.get(name)
     if raw is None or raw == "":
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) < 1:
@@ -85,13 +83,13 @@ def _id_param(request, name: str) -> int | None:
 
 
 def _page_params(request) -> tuple[selectors.Position | None, int, str]:
-    raw_size = request.query_params.get("page_size")
+    raw_size = request.GET.get("page_size")
     size = DEFAULT_PAGE_SIZE
     if raw_size not in (None, ""):
         if not (raw_size.isascii() and raw_size.isdigit()) or len(raw_size) > 6 or int(raw_size) < 1:
             raise ValidationError({"page_size": [f"An integer from 1 to {MAX_PAGE_SIZE}."]})
         size = min(int(raw_size), MAX_PAGE_SIZE)
-    cursor = request.query_params.get("cursor") or ""
+    cursor = request.GET.get("cursor") or ""
     try:
         position = selectors.Position.decode(cursor) if cursor else None
     except selectors.BadCursor:
@@ -105,9 +103,8 @@ def comment_page(request, *, article_id: int, parent_id: int | None, url_params:
     stamp = selectors.comments_stamp(article_id=article_id)
     if stamp is None:
         raise Http404
-    version = stamp["comments_version__version"] or 0
-    etag = make_etag("comments", article_id, version, stamp["comment_count"], parent_id, cursor, size)
-    last_modified = stamp["comments_version__changed_at"]
+    etag = make_etag("comments", article_id, stamp.version, stamp.comment_count, parent_id, cursor, size)
+    last_modified = stamp.changed_at
     headers = validators(etag=etag, last_modified=last_modified)
     unchanged = not_modified(request, etag=etag, last_modified=last_modified)
     if unchanged is None:
@@ -120,6 +117,7 @@ def comment_page(request, *, article_id: int, parent_id: int | None, url_params:
         unchanged = HttpResponse(body, content_type="application/json")
     for name, value in headers.items():
         unchanged[name] = value
+    unchanged._csp_exempt = True  # a JSON body is never rendered as a page: no policy to build per request
     return unchanged
 
 
@@ -134,6 +132,30 @@ def _render_page(article_id, parent_id, position, size, base: str, url_params: d
     return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+class FastReadMixin:
+    """Anonymous reads of public pages skip DRF's per-request machinery (authentication, permissions,
+    negotiation: none of them changes a public page) and answer straight from comment_page. Anything else
+    (a token, a configured read throttle, an error to render) goes through the full DRF dispatch."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in ("GET", "HEAD") and "HTTP_AUTHORIZATION" not in request.META and not _read_rate():
+            try:
+                response = self.fast_read(request, **kwargs)
+            except (Http404, ValidationError):
+                response = None  # the full dispatch raises it again and renders the one error shape
+            if response is not None:
+                response["Vary"] = "Accept"
+                return response
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _read_rate() -> str:
+    from django.conf import settings
+
+    rate = settings.NEWSPORTAL_API_RATES.get("read") or ""
+    return "" if rate.strip().lower() in ("", "off", "none") else rate
+
+
 def _client_secret(request) -> str | None:
     return request.headers.get(SECRET_HEADER) or None
 
@@ -142,12 +164,9 @@ def _request_id(request) -> str:
     return getattr(request._request, "request_id", "")
 
 
-def _bump_after_commit(article_id: int) -> None:
-    transaction.on_commit(lambda: comments_version_bump({article_id}))
-
-
-class ArticleCommentsApi(APIView):
+class ArticleCommentsApi(FastReadMixin, APIView):
     throttle_classes = [ReadThrottle, WriteThrottle]
+    content_negotiation_class = JSONOnly
 
     @extend_schema(
         tags=["comments"],
@@ -170,6 +189,9 @@ class ArticleCommentsApi(APIView):
             )
         ],
     )
+    def fast_read(self, request, article_id: int):
+        return self.get(request, article_id)
+
     def get(self, request, article_id: int):
         parent_id = _id_param(request, "parent")
         if parent_id is not None and selectors.published_comment(comment_id=parent_id, article_id=article_id) is None:
@@ -236,8 +258,9 @@ class ArticleCommentsApi(APIView):
         return idempotent_post(request, produce)
 
 
-class CommentRepliesApi(APIView):
+class CommentRepliesApi(FastReadMixin, APIView):
     throttle_classes = [ReadThrottle]
+    content_negotiation_class = JSONOnly
 
     @extend_schema(
         tags=["comments"],
@@ -245,6 +268,9 @@ class CommentRepliesApi(APIView):
         parameters=PAGE_PARAMETERS,
         responses={200: CommentPageSerializer, 304: OpenApiResponse(description="Not modified."), **ERROR_RESPONSES},
     )
+    def fast_read(self, request, comment_id: int):
+        return self.get(request, comment_id)
+
     def get(self, request, comment_id: int):
         comment = selectors.published_comment(comment_id=comment_id)
         if comment is None:
@@ -289,15 +315,13 @@ class CommentDetailApi(APIView):
         comment = self._get(request, comment_id)
         serializer = CommentEditInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            edited = comment_edit(
-                comment=comment,
-                body=serializer.validated_data["body"],
-                user=request.user,
-                secret=_client_secret(request),
-                request_id=_request_id(request),
-            )
-            _bump_after_commit(comment.article_id)
+        edited = comment_edit(
+            comment=comment,
+            body=serializer.validated_data["body"],
+            user=request.user,
+            secret=_client_secret(request),
+            request_id=_request_id(request),
+        )
         return Response(selectors.comment_item_from(edited))
 
     @extend_schema(
@@ -309,11 +333,9 @@ class CommentDetailApi(APIView):
     )
     def delete(self, request, comment_id: int):
         comment = self._get(request, comment_id)
-        with transaction.atomic():
-            comment_delete(
-                comment=comment, user=request.user, secret=_client_secret(request), request_id=_request_id(request)
-            )
-            _bump_after_commit(comment.article_id)
+        comment_delete(
+            comment=comment, user=request.user, secret=_client_secret(request), request_id=_request_id(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

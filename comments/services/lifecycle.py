@@ -15,6 +15,8 @@ from articles.models import Article
 from comments.models import Comment, ModerationDecision
 
 PUBLISHED = Comment.Status.PUBLISHED
+# Fields a reader sees on a published comment: changing one in place notifies the on_comments_changed hooks.
+VISIBLE_FIELDS = frozenset({"body", "author_name", "edited_at"})
 
 # Called after commit with the article ids whose published comments changed (page fragments, ETags, ...).
 _on_change_hooks: list[Callable[[set[int]], None]] = []
@@ -102,6 +104,10 @@ def comment_transition(
         delta = published_delta(before, to_status)
         if delta:
             apply_count_deltas({(locked.article_id, locked.parent_id): delta})
+        elif to_status == PUBLISHED and VISIBLE_FIELDS & set(extra_fields or {}):
+            # A published comment changed in place (an author's edit): readers see it, counts do not move.
+            article_ids = {locked.article_id}
+            transaction.on_commit(lambda: _notify(article_ids))
         decision = None
         if action:
             decision = ModerationDecision.objects.create(

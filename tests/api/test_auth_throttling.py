@@ -66,7 +66,7 @@ def test_fixed_window_counts_exactly_and_reopens():
 
 
 @pytest.mark.parametrize(
-    ("rate", "parsed"), [("60/min", (60, 60)), ("5/s", (5, 1)), ("100/hour", (100, 3600)), ("", None)]
+    ("rate", "parsed"), [("60/min", (60, 60)), ("5/s", (5, 1)), ("100/hour", (100, 3600)), ("", None), ("off", None)]
 )
 def test_parse_rate(rate, parsed):
     assert throttling.parse_rate(rate) == parsed

@@ -217,3 +217,20 @@ def test_reply_to_a_published_comment(api, article):
     response = post_comment(api, article.pk, parent=top.pk)
 
     assert response.status_code == 201 and response.json()["parent"] == top.pk
+
+
+def test_an_in_place_edit_of_a_published_comment_changes_the_list_and_its_etag(
+    api, article, reader, django_capture_on_commit_callbacks
+):
+    from comments.services.editing import comment_edit
+
+    comment = CommentFactory(article=article, status="published", user=reader, body="Before.")
+    first = api.get(comments_url(article.pk))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = comment_edit(comment=comment, body="After.", user=reader)  # as the web form does
+    after = api.get(comments_url(article.pk), HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert edited.status == "published"
+    assert after.status_code == 200 and after["ETag"] != first["ETag"]
+    assert after.json()["results"][0]["body"] == "After."
