@@ -18,7 +18,11 @@ from pathlib import Path
 
 from tests.integration.spam_processes import ROOT, _wait, free_port
 
-PG_BIN = Path(os.environ.get("NEWSPORTAL_PG_BIN", "/usr/lib/postgresql/15/bin"))
+# Debian's server binaries (not on PATH); the newest installed major version unless NEWSPORTAL_PG_BIN says.
+_INSTALLED = sorted(
+    Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0
+)
+PG_BIN = Path(os.environ.get("NEWSPORTAL_PG_BIN") or (_INSTALLED[-1] if _INSTALLED else "/usr/lib/postgresql/15/bin"))
 
 
 def postgres_available() -> bool:
