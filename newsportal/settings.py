@@ -329,7 +329,7 @@ LOGGING = {
     "filters": {"context": {"()": "newsportal.logs.ContextFilter"}},
     "formatters": {
         "json": {"()": "newsportal.logs.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(task_id)s] %(message)s"},
     },
     "handlers": {
         "console": {
