@@ -54,7 +54,7 @@ def write_doc(lines: list[str]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/np_spam_bench")
-    parser.add_argument("--comments", type=int, default=3000)
+    parser.add_argument("--comments", type=int, default=2000)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
@@ -103,7 +103,7 @@ def main() -> int:
                 body=text,
                 body_hash=fingerprint(text),
                 status=Comment.Status.PUBLISHED,
-                ip_hash=f"ip-{i % 500}",
+                ip_hash=f"ip-{i}",
                 created_at=now,
                 path=f"{i:08d}",
             )

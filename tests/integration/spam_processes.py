@@ -87,12 +87,11 @@ class Worker:
             **os.environ,
             "DATABASE_URL": database_url or current_database_url(),
             "CELERY_BROKER_URL": broker_url,
-            "DJANGO_CONN_MAX_AGE": "0",
             **env,
         }
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "newsportal", "worker", "-l", "info", "--concurrency", "1",
+                [sys.executable, "-m", "celery", "-A", "newsportal", "worker", "-l", "warning", "--concurrency", "1",
                  "--pool", pool, "-n", self.name, "--without-gossip", "--without-mingle"],
                 cwd=ROOT,
                 env=environment,
