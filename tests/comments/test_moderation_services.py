@@ -1,5 +1,3 @@
-import sys
-import types
 from datetime import timedelta
 
 import pytest
@@ -202,9 +200,10 @@ def test_scoped_moderator_cannot_decide_outside_their_sections(mod):
 
 @pytest.fixture
 def learning(monkeypatch):
-    """A stand-in for the spam helper's tasks: records what was sent, or raises like a dead broker."""
+    """Stand-ins for the spam helper's tasks: record what was sent, or raise like a dead broker."""
+    import comments.tasks
+
     calls: list = []
-    module = types.ModuleType("comments.tasks")
 
     class Task:
         broken = False
@@ -217,10 +216,10 @@ def learning(monkeypatch):
                 raise ConnectionError("broker down")
             calls.append((self.name, *args))
 
-    module.learn_from_decision = Task("learn_from_decision")
-    module.learn_pending = Task("learn_pending")
-    monkeypatch.setitem(sys.modules, "comments.tasks", module)
-    return calls, module.learn_from_decision
+    single, batch = Task("learn_from_decision"), Task("learn_pending")
+    monkeypatch.setattr(comments.tasks, "learn_from_decision", single, raising=False)
+    monkeypatch.setattr(comments.tasks, "learn_pending", batch, raising=False)
+    return calls, single
 
 
 def test_people_s_decisions_are_sent_to_the_spam_model_after_commit(mod, learning, django_capture_on_commit_callbacks):
@@ -258,9 +257,17 @@ def test_a_dead_broker_does_not_fail_the_decision(mod, learning, django_capture_
 
 
 def test_missing_learning_task_is_skipped_quietly(mod, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setitem(sys.modules, "comments.tasks", types.ModuleType("comments.tasks"))
+    import comments.tasks
+
+    for name in ("learn_from_decision", "learn_pending"):
+        monkeypatch.delattr(comments.tasks, name, raising=False)
+    comment = CommentFactory()
+
     with django_capture_on_commit_callbacks(execute=True):
-        comment_decide(comment=CommentFactory(), action="approve", actor=mod)
+        comment_decide(comment=comment, action="approve", actor=mod)
+
+    comment.refresh_from_db()
+    assert comment.status == P.PUBLISHED
 
 
 def test_ban_user_rejects_their_pending_comments_audited(mod):
