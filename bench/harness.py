@@ -275,7 +275,7 @@ def parse_wrk(text: str) -> WrkResult:
 
 
 def wrk(url: str, seconds: int, conns: int, headers: dict | None = None, script: Path | None = None) -> WrkResult:
-    argv = ["wrk", "-t2", f"-c{conns}", f"-d{seconds}s", "--latency"]
+    argv = ["wrk", f"-t{min(2, conns)}", f"-c{conns}", f"-d{seconds}s", "--latency"]
     for k, v in (headers or {}).items():
         argv += ["-H", f"{k}: {v}"]
     if script:

@@ -241,6 +241,10 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker keeps reconnecting to a 
 # A request never hangs on a dead broker: publishing gives up quickly and the sweeper enqueues later.
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Celery's Django fixup closes the database connection around every task unless this is set: a new PostgreSQL
+# connection per comment scored. Reuse it as web requests do; newsportal/celery.py runs Django's
+# close_old_connections around each task instead, so CONN_MAX_AGE and the health checks still apply.
+CELERY_DB_REUSE_MAX = env_int("NEWSPORTAL_CELERY_DB_REUSE_MAX", 1000)
 # The worker logs through LOGGING below (JSON lines with the task id), not Celery's own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic jobs; `expires` drops a run that waited longer than its period (the next one does the same work).
@@ -335,7 +339,7 @@ LOGGING = {
     "filters": {"context": {"()": "newsportal.logs.ContextFilter"}},
     "formatters": {
         "json": {"()": "newsportal.logs.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(task_id)s] %(message)s"},
     },
     "handlers": {
         "console": {
@@ -370,3 +374,10 @@ NEWSPORTAL_EDIT_WINDOW_MINUTES = env_int("NEWSPORTAL_EDIT_WINDOW_MINUTES", 15)
 NEWSPORTAL_REPORTS_THRESHOLD = env_int("NEWSPORTAL_REPORTS_THRESHOLD", 3)
 NEWSPORTAL_COMMENTS_PER_PAGE = env_int("NEWSPORTAL_COMMENTS_PER_PAGE", 20)
 NEWSPORTAL_REPLIES_PREVIEW = env_int("NEWSPORTAL_REPLIES_PREVIEW", 3)
+
+# Moderation (comments/selectors_moderation.py, comments/moderation/): how long opening a batch of pending cards
+# holds them for that moderator, and the moderator login's guard against guessing (failures per client IP and
+# username within the window, then 429 until it passes).
+NEWSPORTAL_LEASE_SECONDS = env_int("NEWSPORTAL_LEASE_SECONDS", 300)
+NEWSPORTAL_LOGIN_MAX_FAILURES = env_int("NEWSPORTAL_LOGIN_MAX_FAILURES", 5)
+NEWSPORTAL_LOGIN_WINDOW = env_int("NEWSPORTAL_LOGIN_WINDOW", 900)

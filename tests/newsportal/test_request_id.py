@@ -84,6 +84,7 @@ def test_the_access_log_line_has_method_path_status_duration_and_view(client, js
     assert access["level"] == "INFO" and access["time"].endswith("+00:00")
 
 
+@pytest.mark.django_db  # the 404 page renders the site's frame
 def test_user_text_cannot_forge_a_log_line(client, json_log):
     forged = '\n{"level": "ERROR", "logger": "forged", "message": "admin logged in", "request_id": "x"}\n'
     # given: a path and a User-Agent that each try to start a line of their own
