@@ -25,7 +25,9 @@ An entry is used only while its version is the page's current version:
   sidebars, Most Popular snapshots) and `comments.caching.POLICY_VERSION_KEY` (moderation policies) from the
   cache: with Redis every process at once, with the local-memory default up to the entry's lifetime late, as
   the fragments themselves.
-Entries live NEWSPORTAL_PAGE_CACHE_SECONDS (0 switches the cache off). The guest form's signed time token in a
+Entries live NEWSPORTAL_PAGE_CACHE_SECONDS (0 switches the cache off) in each web process's own memory (at most
+MAX_ENTRIES): every hit is checked against the versions anyway, and a hit then needs no fetch of the page from
+a shared cache and no unpickling (with several processes each renders a page once per lifetime). The guest form's signed time token in a
 cached page is at most that much older, far inside NEWSPORTAL_FORM_TOKEN_MAX_AGE; an older token only makes
 "sent too fast" less likely. An article's comments closing by `comments_close_at` shows within the lifetime
 (posting itself checks it at once).
@@ -37,6 +39,8 @@ Vary) are stored with the page; the outer ones (X-Request-ID, HSTS, nosniff, Ref
 
 import logging
 import re
+import threading
+import time
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
@@ -58,6 +62,18 @@ MESSAGES_COOKIE = "messages"
 CACHE_CONTROL_REFUSED = ("private", "no-store", "no-cache")
 KEY_PREFIX = "page:"
 HIT_HEADER = "X-Page-Cache"
+MAX_ENTRIES = 1000  # per process; the oldest entry goes first when full
+
+# key -> (expires at, on the monotonic clock; version; entry). In the process's own memory: an entry is checked
+# against the versions on every hit anyway, and a hit then costs no fetch and no unpickling of the page.
+_entries: dict[str, tuple[float, tuple, dict]] = {}
+_entries_lock = threading.Lock()
+
+
+def page_cache_clear() -> None:
+    """Forget every stored page of this process (tests; nothing else needs it: versions do the invalidating)."""
+    with _entries_lock:
+        _entries.clear()
 
 
 _version_sql: dict[str, str] = {}
@@ -137,15 +153,15 @@ class PageCacheMiddleware:
             if found is None:
                 return self.get_response(request)
             article_id, db_version = found
-            cached = cache.get_many([key, SHARED_VERSION_KEY, POLICY_VERSION_KEY])
+            shared = cache.get_many([SHARED_VERSION_KEY, POLICY_VERSION_KEY])
         except Exception:  # a lost database or cache: the view answers as it would without this cache
             logger.warning("page cache unavailable", exc_info=True)
             return self.get_response(request)
-        version = (db_version, cached.get(SHARED_VERSION_KEY, 0), cached.get(POLICY_VERSION_KEY, 0))
+        version = (db_version, shared.get(SHARED_VERSION_KEY, 0), shared.get(POLICY_VERSION_KEY, 0))
         request.popular_article_id = article_id  # the view counter needs no lookup of its own
-        entry = cached.get(key)
-        if entry is not None and entry["version"] == version:
-            return self.hit(request, entry)
+        stored = _entries.get(key)
+        if stored is not None and stored[1] == version and stored[0] > time.monotonic():
+            return self.hit(request, stored[2])
         response = self.get_response(request)
         if request.method == "GET" and self.storable(request, response):
             self.store(key, version, response)
@@ -173,8 +189,10 @@ class PageCacheMiddleware:
     @staticmethod
     def store(key: str, version: tuple, response) -> None:
         headers = {name: value for name, value in response.items() if name.lower() != "set-cookie"}
-        entry = {"version": version, "status": response.status_code, "headers": headers, "content": response.content}
-        try:
-            cache.set(key, entry, settings.NEWSPORTAL_PAGE_CACHE_SECONDS)
-        except Exception:
-            logger.warning("could not store page %s", key, exc_info=True)
+        entry = {"status": response.status_code, "headers": headers, "content": response.content}
+        expires = time.monotonic() + settings.NEWSPORTAL_PAGE_CACHE_SECONDS
+        with _entries_lock:
+            _entries.pop(key, None)
+            while len(_entries) >= MAX_ENTRIES:
+                _entries.pop(next(iter(_entries)))
+            _entries[key] = (expires, version, entry)
