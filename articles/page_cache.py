@@ -27,10 +27,11 @@ An entry is used only while its version is the page's current version:
   the fragments themselves.
 Entries live NEWSPORTAL_PAGE_CACHE_SECONDS (0 switches the cache off) in each web process's own memory (at most
 MAX_ENTRIES): every hit is checked against the versions anyway, and a hit then needs no fetch of the page from
-a shared cache and no unpickling (with several processes each renders a page once per lifetime). The guest form's signed time token in a
-cached page is at most that much older, far inside NEWSPORTAL_FORM_TOKEN_MAX_AGE; an older token only makes
-"sent too fast" less likely. An article's comments closing by `comments_close_at` shows within the lifetime
-(posting itself checks it at once).
+a shared cache and no unpickling (with several processes each renders a page once per lifetime).
+
+The guest form's signed time token in a cached page is at most that much older, far inside
+NEWSPORTAL_FORM_TOKEN_MAX_AGE; an older token only makes "sent too fast" less likely. An article's comments
+closing by `comments_close_at` shows within the lifetime (posting itself checks it at once).
 
 Place it after SecurityMiddleware and ViewCountMiddleware (which count and secure a cached answer too) and
 before SessionMiddleware. The headers the inner middlewares add (Content-Security-Policy, X-Frame-Options,
