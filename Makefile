@@ -23,7 +23,7 @@ install: $(STAMP)
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_seed
-	$(MANAGE) seed_demo --articles 200 --comments 2000 --if-empty
+	$(MANAGE) seed_demo --articles 200 --comments 2000 --pending 100 --if-empty
 	$(MANAGE) seed_views
 	$(MANAGE) create_moderator
 	$(MANAGE) runserver 127.0.0.1:8000

@@ -1,9 +1,95 @@
-"""Shared factory_boy factories (the portal adds SectionFactory/ArticleFactory; others add theirs at the end)."""
+"""Shared factory_boy factories. Portal: sections, articles and what hangs off them; other apps add theirs below."""
+
+from datetime import timedelta
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from articles.models import Article, ArticlePage, CuratedItem, CuratedList, Photo, RelatedLink, Section
 from comments.models import Comment, thread_path
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+    parent = None
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A published article (an hour old) with one page of two paragraphs; `pages=3` for more, `pages=0` for none."""
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    section = factory.SubFactory(SectionFactory)
+    headline = factory.Sequence(lambda n: f"Test headline {n}")
+    slug = factory.Sequence(lambda n: f"test-article-{n}")
+    summary = "A summary for lists."
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    source = "Test Agency"
+    status = Article.Status.PUBLISHED
+
+    class Params:
+        draft = factory.Trait(status=Article.Status.DRAFT)
+        future = factory.Trait(published_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=1)))
+
+    @factory.post_generation
+    def pages(self, create, extracted, **kwargs):
+        if not create:
+            return
+        for number in range(1, (1 if extracted is None else extracted) + 1):
+            ArticlePageFactory(article=self, number=number)
+
+
+class ArticlePageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ArticlePage
+
+    article = factory.SubFactory(ArticleFactory, pages=0)
+    number = 1
+    body = factory.LazyAttribute(lambda page: f"First paragraph of page {page.number}.\n\nSecond paragraph.")
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Photo
+
+    article = factory.SubFactory(ArticleFactory)
+    caption = "A caption for the photo."
+    credit = "Agency/Photographer"
+
+
+class RelatedLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RelatedLink
+
+    article = factory.SubFactory(ArticleFactory)
+    target = factory.SubFactory(ArticleFactory)
+    position = factory.Sequence(lambda n: n)
+
+
+class CuratedListFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CuratedList
+        django_get_or_create = ["slug"]
+
+    slug = factory.Sequence(lambda n: f"list-{n}")
+    title = factory.Sequence(lambda n: f"List {n}")
+
+
+class CuratedItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CuratedItem
+
+    curated_list = factory.SubFactory(CuratedListFactory)
+    article = factory.SubFactory(ArticleFactory)
+    position = factory.Sequence(lambda n: n)
 
 
 class CommentFactory(DjangoModelFactory):
