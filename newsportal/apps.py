@@ -8,12 +8,12 @@ class NewsportalConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from comments.services.lifecycle import on_comments_changed
+        from comments.services.lifecycle import on_comments_changing
         from newsportal.services import comments_version_bump
         from newsportal.throttling import parse_rate
 
         for rate in settings.NEWSPORTAL_API_RATES.values():
             parse_rate(rate)  # a mistyped rate fails at start-up, not on every request
 
-        # Cached API comment pages and ETags follow every committed change readers can see.
-        on_comments_changed(comments_version_bump)
+        # Cached API comment pages and ETags follow every change readers can see, in the same transaction.
+        on_comments_changing(comments_version_bump)

@@ -1,16 +1,12 @@
 """Writes on the project-wide API state."""
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from newsportal.models import CommentsVersion, IdempotencyKey
-
-logger = logging.getLogger(__name__)
 
 
 def idempotency_keys_purge(*, older_than: timedelta | None = None, batch: int = 5000) -> int:
@@ -27,17 +23,14 @@ def idempotency_keys_purge(*, older_than: timedelta | None = None, batch: int = 
 def comments_version_bump(article_ids) -> None:
     """Move each article's comments version on (cached API pages and ETags of its comments change with it).
 
-    Registered with comments.services.lifecycle.on_comments_changed, so it runs after the commit that changed
-    what readers see; a failure is logged, never raised into the request that already committed.
+    Registered with comments.services.lifecycle.on_comments_changing: it runs inside the transaction that
+    changes what readers see, so the new version commits (or rolls back) together with the change and no
+    reader can get an old page under a new state. Two statements however many articles a bulk touches.
     """
+    ids = sorted(set(article_ids))  # a fixed order: two bulk changes never deadlock on these rows
     now = timezone.now()
-    for article_id in set(article_ids):
-        try:
-            if not CommentsVersion.objects.filter(pk=article_id).update(version=F("version") + 1, changed_at=now):
-                try:
-                    with transaction.atomic():
-                        CommentsVersion.objects.create(article_id=article_id, version=1, changed_at=now)
-                except IntegrityError:  # created concurrently: bump that row
-                    CommentsVersion.objects.filter(pk=article_id).update(version=F("version") + 1, changed_at=now)
-        except Exception:
-            logger.exception("could not bump the comments version of article %s", article_id)
+    CommentsVersion.objects.bulk_create(
+        [CommentsVersion(article_id=article_id, version=0, changed_at=now) for article_id in ids],
+        ignore_conflicts=True,
+    )
+    CommentsVersion.objects.filter(pk__in=ids).update(version=F("version") + 1, changed_at=now)

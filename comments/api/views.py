@@ -7,6 +7,7 @@ query, so every web process agrees on it and a cached page is never served after
 """
 
 import json
+import logging
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -39,6 +40,8 @@ from newsportal.conditional import make_etag, not_modified, validators
 from newsportal.http import ClientInfo
 from newsportal.idempotency import idempotent_post
 from newsportal.throttling import ReadThrottle, WriteThrottle
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -110,15 +113,31 @@ def comment_page(request, *, article_id: int, parent_id: int | None, url_params:
     if unchanged is None:
         base = request.build_absolute_uri(request.path)
         key = f"api:comments:{etag}:{base}"
-        body = cache.get(key)
+        body = _cached(key)
         if body is None:
             body = _render_page(article_id, parent_id, position, size, base, url_params)
-            cache.set(key, body, PAGE_CACHE_SECONDS)
+            _cache_set(key, body)
         unchanged = HttpResponse(body, content_type="application/json")
     for name, value in headers.items():
         unchanged[name] = value
     unchanged._csp_exempt = True  # a JSON body is never rendered as a page: no policy to build per request
     return unchanged
+
+
+def _cached(key: str) -> bytes | None:
+    """The page cache is an optimisation: with the cache down, pages come from the database."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("comment page cache unavailable", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, body: bytes) -> None:
+    try:
+        cache.set(key, body, PAGE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("comment page cache unavailable", exc_info=True)
 
 
 def _render_page(article_id, parent_id, position, size, base: str, url_params: dict) -> bytes:
@@ -134,13 +153,13 @@ def _render_page(article_id, parent_id, position, size, base: str, url_params: d
 
 class FastReadMixin:
     """Anonymous reads of public pages skip DRF's per-request machinery (authentication, permissions,
-    negotiation: none of them changes a public page) and answer straight from comment_page. Anything else
-    (a token, a configured read throttle, an error to render) goes through the full DRF dispatch."""
+    negotiation: none of them changes a public page) and call the view's `get` directly. Anything else (a
+    token, a configured read throttle, an error to render) goes through the full DRF dispatch."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.method in ("GET", "HEAD") and "HTTP_AUTHORIZATION" not in request.META and not _read_rate():
             try:
-                response = self.fast_read(request, **kwargs)
+                response = self.get(request, **kwargs)
             except (Http404, ValidationError):
                 response = None  # the full dispatch raises it again and renders the one error shape
             if response is not None:
@@ -189,9 +208,6 @@ class ArticleCommentsApi(FastReadMixin, APIView):
             )
         ],
     )
-    def fast_read(self, request, article_id: int):
-        return self.get(request, article_id)
-
     def get(self, request, article_id: int):
         parent_id = _id_param(request, "parent")
         if parent_id is not None and selectors.published_comment(comment_id=parent_id, article_id=article_id) is None:
@@ -268,9 +284,6 @@ class CommentRepliesApi(FastReadMixin, APIView):
         parameters=PAGE_PARAMETERS,
         responses={200: CommentPageSerializer, 304: OpenApiResponse(description="Not modified."), **ERROR_RESPONSES},
     )
-    def fast_read(self, request, comment_id: int):
-        return self.get(request, comment_id)
-
     def get(self, request, comment_id: int):
         comment = selectors.published_comment(comment_id=comment_id)
         if comment is None:

@@ -33,6 +33,24 @@ def _notify(article_ids: set[int]) -> None:
         hook(article_ids)
 
 
+# Called inside the changing transaction (e.g. a version counter that must commit together with the change).
+_in_transaction_hooks: list[Callable[[set[int]], None]] = []
+
+
+def on_comments_changing(hook: Callable[[set[int]], None]) -> Callable[[set[int]], None]:
+    """Register `hook(article_ids)` to run inside every transaction that changes what readers see; it commits or
+    rolls back with the change. Keep it to a statement or two: it runs under the change's locks."""
+    _in_transaction_hooks.append(hook)
+    return hook
+
+
+def _changed(article_ids: set[int]) -> None:
+    """Call inside the transaction: in-transaction hooks now, after-commit hooks on commit."""
+    for hook in _in_transaction_hooks:
+        hook(article_ids)
+    transaction.on_commit(lambda: _notify(article_ids))
+
+
 @dataclass(frozen=True)
 class Transition:
     comment: Comment
@@ -53,7 +71,7 @@ def apply_count_deltas(published_deltas: dict[tuple[int, int | None], int]) -> N
     _add_counts(Comment, "reply_count", by_parent)
     changed = {article_id for article_id, delta in by_article.items()}
     if changed:
-        transaction.on_commit(lambda: _notify(changed))
+        _changed(changed)
 
 
 def _add_counts(model, field: str, deltas: dict[int, int]) -> None:
@@ -106,8 +124,7 @@ def comment_transition(
             apply_count_deltas({(locked.article_id, locked.parent_id): delta})
         elif to_status == PUBLISHED and VISIBLE_FIELDS & set(extra_fields or {}):
             # A published comment changed in place (an author's edit): readers see it, counts do not move.
-            article_ids = {locked.article_id}
-            transaction.on_commit(lambda: _notify(article_ids))
+            _changed({locked.article_id})
         decision = None
         if action:
             decision = ModerationDecision.objects.create(

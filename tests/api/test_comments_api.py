@@ -234,3 +234,19 @@ def test_an_in_place_edit_of_a_published_comment_changes_the_list_and_its_etag(
     assert edited.status == "published"
     assert after.status_code == 200 and after["ETag"] != first["ETag"]
     assert after.json()["results"][0]["body"] == "After."
+
+
+def test_lists_still_answer_when_the_cache_is_down(api, article, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    CommentFactory(article=article, status="published")
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("cache down")
+
+    monkeypatch.setattr("comments.api.views.cache.get", down)
+    monkeypatch.setattr("comments.api.views.cache.set", down)
+
+    response = api.get(comments_url(article.pk))
+
+    assert response.status_code == 200 and len(response.json()["results"]) == 1

@@ -45,6 +45,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(live_server,
             "--report-dir",
             str(tmp_path),
         ],
+        cwd=tmp_path,  # schemathesis keeps a cache folder in its working directory
         capture_output=True,
         text=True,
         timeout=170,
