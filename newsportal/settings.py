@@ -238,6 +238,10 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker keeps reconnecting to a 
 # A request never hangs on a dead broker: publishing gives up quickly and the sweeper enqueues later.
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Celery's Django fixup closes the database connection around every task unless this is set: a new PostgreSQL
+# connection per comment scored. Reuse it as web requests do; newsportal/celery.py runs Django's
+# close_old_connections around each task instead, so CONN_MAX_AGE and the health checks still apply.
+CELERY_DB_REUSE_MAX = env_int("NEWSPORTAL_CELERY_DB_REUSE_MAX", 1000)
 # The worker logs through LOGGING below (JSON lines with the task id), not Celery's own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic jobs; `expires` drops a run that waited longer than its period (the next one does the same work).

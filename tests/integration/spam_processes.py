@@ -87,12 +87,11 @@ class Worker:
             **os.environ,
             "DATABASE_URL": database_url or current_database_url(),
             "CELERY_BROKER_URL": broker_url,
-            "DJANGO_CONN_MAX_AGE": "0",
             **env,
         }
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "newsportal", "worker", "-l", "info", "--concurrency", "1",
+                [sys.executable, "-m", "celery", "-A", "newsportal", "worker", "-l", "warning", "--concurrency", "1",
                  "--pool", pool, "-n", self.name, "--without-gossip", "--without-mingle"],
                 cwd=ROOT,
                 env=environment,
@@ -115,6 +114,11 @@ class Worker:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
         return 0.0
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the worker's main process so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
