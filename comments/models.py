@@ -285,6 +285,26 @@ class ModerationDecision(models.Model):
         return f"{self.action} {self.comment_id} by {self.actor or 'system'}"
 
 
+class QueueCount(models.Model):
+    """Comments per (article, status, reviewed by a person), kept by a PostgreSQL statement-level trigger in the
+    same transaction as every insert, update and delete of a comment (comments/queue_counts.py), so the moderation
+    queues' exact counts are a sum over a few thousand rows instead of a scan of a million. SQLite (the embedded
+    default) has no statement triggers: there the counts are plain COUNT queries and this table stays empty."""
+
+    article_id = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Comment.Status.choices)
+    reviewed = models.BooleanField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article_id", "status", "reviewed"], name="queuecount_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"article {self.article_id} {self.status}{' reviewed' if self.reviewed else ''}: {self.n}"
+
+
 class ModeratorScope(models.Model):
     """Limits a moderator to some sections; a moderator with no scope rows moderates every section."""
 

@@ -1,13 +1,14 @@
 """Moderation queues are selectors over the one `status` field, each served by its own index (see Comment.Meta).
 
 Queues: pending (held; by priority, comments/priority.py), reported (published with at least
-NEWSPORTAL_REPORTS_THRESHOLD open reports, default 1: every open report reaches a person), spam (to catch false
+NEWSPORTAL_REPORTS_THRESHOLD open reports, default 3), spam (to catch false
 positives), unreviewed (published by the system, never seen by a person), rejected, published.
 
-Counts are exact. Where a queue is large (published, unreviewed) and the filter is at most a section or an
-article, the count is read from the denormalised Article.comment_count, which the lifecycle keeps exact in
-the same transaction as every status change (reconcile_counts proves it): published = SUM(comment_count),
-unreviewed = published - published-and-reviewed (a small, indexed set). Any other filter counts the rows.
+Counts are exact. When the filter is at most a section or an article: on PostgreSQL they are sums of the
+QueueCount rows a statement-level trigger keeps in the same transaction as every comment write
+(comments/queue_counts.py); elsewhere (SQLite) COUNT queries, with published read from the denormalised
+Article.comment_count that the lifecycle keeps exact, and unreviewed = published - published-and-reviewed.
+Any other filter (author, client, text, dates) counts the rows. All counts go in one round trip.
 """
 
 from dataclasses import dataclass, fields
@@ -19,14 +20,15 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from articles.models import Article, Section
-from comments.models import Comment, Flag, ModeratorScope
+from comments import queue_counts
+from comments.models import Comment, Flag, ModeratorScope, QueueCount
 
 QUEUES = ("pending", "reported", "spam", "unreviewed", "rejected", "published")
 PUBLISHED = Comment.Status.PUBLISHED
 
 
 def reports_threshold() -> int:
-    return max(1, int(getattr(settings, "NEWSPORTAL_REPORTS_THRESHOLD", 1)))
+    return max(1, int(getattr(settings, "NEWSPORTAL_REPORTS_THRESHOLD", 3)))
 
 
 def lease_seconds() -> int:
@@ -153,6 +155,8 @@ def moderation_queue_counts(*, filters: QueueFilters | None = None, sections: se
     large queues stay fast)."""
     filters = filters or QueueFilters()
     where = _filter_q(filters, sections)
+    if filters.only_articles and queue_counts.uses_counters(connection):
+        return _counts_from_counters(filters, sections, where)
     parts = {
         queue: (Comment.objects.filter(_queue_q(queue), where).order_by().values("pk"), "COUNT(*)")
         for queue in QUEUES
@@ -169,9 +173,41 @@ def moderation_queue_counts(*, filters: QueueFilters | None = None, sections: se
     return {queue: counts[queue] for queue in QUEUES}
 
 
+def _counts_from_counters(filters: QueueFilters, sections: set[int] | None, where: Q) -> dict[str, int]:
+    """PostgreSQL: one scan of the trigger-kept QueueCount rows (a few per article), plus the small reported
+    queue, in one round trip."""
+    counters = QueueCount.objects.order_by()
+    if filters.article:
+        counters = counters.filter(article_id=filters.article)
+    if filters.section or sections is not None:
+        counters = counters.filter(
+            article_id__in=Article.objects.filter(_article_q(filters, sections, prefix="")).values("id")
+        )
+    sums = {
+        "pending": "status = 'pending'",
+        "spam": "status = 'spam'",
+        "rejected": "status = 'rejected'",
+        "published": "status = 'published'",
+        "unreviewed": "status = 'published' AND NOT reviewed",
+    }
+    counter_sql, counter_params = counters.values("status", "reviewed", "n").query.sql_with_params()
+    reported_sql, reported_params = (
+        Comment.objects.filter(_queue_q("reported"), where).order_by().values("pk").query.sql_with_params()
+    )
+    selects = [f"COALESCE(SUM(n) FILTER (WHERE {condition}), 0)" for condition in sums.values()]
+    selects.append(f"(SELECT COUNT(*) FROM ({reported_sql}) AS reported)")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(selects)} FROM ({counter_sql}) AS part", [*reported_params, *counter_params])
+        row = cursor.fetchone()
+    counts = dict(zip([*sums, "reported"], (int(v) for v in row), strict=True))
+    return {queue: counts[queue] for queue in QUEUES}
+
+
 def comment_flags_open(*, comment_ids: list[int]) -> dict[int, list[Flag]]:
     """Open reader reports (with their notes) for each comment shown."""
     out: dict[int, list[Flag]] = {}
+    if not comment_ids:
+        return out
     for flag in Flag.objects.filter(comment_id__in=comment_ids, resolved_at__isnull=True).order_by("created_at"):
         out.setdefault(flag.comment_id, []).append(flag)
     return out
@@ -195,29 +231,41 @@ def author_key(comment: Comment) -> tuple[str, str]:
 
 
 def author_history(*, comments: list[Comment]) -> dict[tuple[str, str], AuthorHistory]:
-    """Published / rejected / spam / pending counts for each distinct author of `comments` (one query per kind)."""
+    """Published / rejected / spam / pending counts for each distinct author of `comments`, in one query."""
     keys = {author_key(c) for c in comments}
-    out: dict[tuple[str, str], AuthorHistory] = {}
-    column = {"user": "user_id", "email": "author_email", "ip": "ip_hash"}
-    for kind in ("user", "email", "ip"):
-        values = [value for k, value in keys if k == kind and value]
-        if not values:
-            continue
-        field = column[kind]
-        lookup = {f"{field}__in": [int(v) for v in values] if kind == "user" else values}
-        rows = Comment.objects.filter(**lookup).values(field, "status").annotate(n=Count("id")).order_by()
-        totals: dict[str, dict[str, int]] = {}
-        for row in rows:
-            totals.setdefault(str(row[field]), {})[row["status"]] = row["n"]
-        for value in values:
-            t = totals.get(value, {})
-            out[(kind, value)] = AuthorHistory(
-                published=t.get("published", 0),
-                rejected=t.get("rejected", 0),
-                spam=t.get("spam", 0),
-                pending=t.get("pending", 0),
-            )
-    return out
+    values = {kind: {value for k, value in keys if k == kind and value} for kind in ("user", "email", "ip")}
+    match = Q(pk__in=[])
+    if values["user"]:
+        match |= Q(user_id__in=[int(v) for v in values["user"]])
+    if values["email"]:
+        match |= Q(author_email__in=values["email"])
+    if values["ip"]:
+        match |= Q(ip_hash__in=values["ip"])
+    totals: dict[tuple[str, str], dict[str, int]] = {}
+    rows = (
+        Comment.objects.filter(match)
+        .values("user_id", "author_email", "ip_hash", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        for kind, value in (
+            ("user", str(row["user_id"] or "")),
+            ("email", row["author_email"]),
+            ("ip", row["ip_hash"]),
+        ):
+            if value in values[kind]:
+                bucket = totals.setdefault((kind, value), {})
+                bucket[row["status"]] = bucket.get(row["status"], 0) + row["n"]
+    return {
+        key: AuthorHistory(
+            published=t.get("published", 0),
+            rejected=t.get("rejected", 0),
+            spam=t.get("spam", 0),
+            pending=t.get("pending", 0),
+        )
+        for key, t in ((key, totals.get(key, {})) for key in keys)
+    }
 
 
 def oldest_pending_at(*, sections: set[int] | None = None) -> datetime | None:

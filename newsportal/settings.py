@@ -368,3 +368,10 @@ NEWSPORTAL_EDIT_WINDOW_MINUTES = env_int("NEWSPORTAL_EDIT_WINDOW_MINUTES", 15)
 NEWSPORTAL_REPORTS_THRESHOLD = env_int("NEWSPORTAL_REPORTS_THRESHOLD", 3)
 NEWSPORTAL_COMMENTS_PER_PAGE = env_int("NEWSPORTAL_COMMENTS_PER_PAGE", 20)
 NEWSPORTAL_REPLIES_PREVIEW = env_int("NEWSPORTAL_REPLIES_PREVIEW", 3)
+
+# Moderation (comments/selectors_moderation.py, comments/moderation/): how long opening a batch of pending cards
+# holds them for that moderator, and the moderator login's guard against guessing (failures per client IP and
+# username within the window, then 429 until it passes).
+NEWSPORTAL_LEASE_SECONDS = env_int("NEWSPORTAL_LEASE_SECONDS", 300)
+NEWSPORTAL_LOGIN_MAX_FAILURES = env_int("NEWSPORTAL_LOGIN_MAX_FAILURES", 5)
+NEWSPORTAL_LOGIN_WINDOW = env_int("NEWSPORTAL_LOGIN_WINDOW", 900)

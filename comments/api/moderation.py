@@ -3,6 +3,7 @@
 Only moderators (comments.can_moderate) get in: anonymous -> 401, anyone else -> 403. GET never changes state.
 """
 
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -127,6 +128,21 @@ class QueueItemOutput(serializers.Serializer):
         return priority_at(obj.priority, self.context["now"])
 
 
+class _CountedPaginator(Paginator):
+    def __init__(self, object_list, per_page, *, known_count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        if known_count is not None:
+            self.count = known_count  # overrides the cached_property: no COUNT(*) of a 100,000-row queue
+
+
+class QueuePagination(PageNumberPagination):
+    def __init__(self, known_count: int | None = None):
+        self.known_count = known_count
+
+    def django_paginator_class(self, object_list, per_page):
+        return _CountedPaginator(object_list, per_page, known_count=self.known_count)
+
+
 class QueueListApi(ModerationApi):
     @extend_schema(
         tags=MODERATION_TAG,
@@ -143,14 +159,19 @@ class QueueListApi(ModerationApi):
         if name not in QUEUES:
             raise ApplicationError(f"No queue named {name!r}.", code="not_found", status=404)
         lease = request.query_params.get("lease", "").lower() in ("1", "true", "yes")
+        filters, sections = parse_filters(request), moderator_section_ids(request.user)
         qs = comment_list_moderation_queue(
             queue=name,
-            filters=parse_filters(request),
-            sections=moderator_section_ids(request.user),
+            filters=filters,
+            sections=sections,
             moderator=request.user,
             skip_leased=lease,
         )
-        paginator = PageNumberPagination()
+        # The page's total is the queue's exact count, read the fast way (counters) instead of COUNT(*) of the list.
+        known = (
+            None if lease or not filters.only_articles else moderation_queue_counts(filters=filters, sections=sections)
+        )
+        paginator = QueuePagination(known_count=None if known is None else known[name])
         page = paginator.paginate_queryset(qs, request, view=self)
         if lease:
             comments_lease(ids=[c.pk for c in page], moderator=request.user)

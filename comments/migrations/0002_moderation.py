@@ -66,12 +66,10 @@ def create_priority_trigger(apps, schema_editor):
     """The pending queue's priority is kept by the database (comments/priority.py has the formula and the SQL)."""
     from comments import priority
 
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        schema_editor.execute(priority.SQL_POSTGRESQL)
-    elif vendor == "sqlite":
-        for statement in priority.SQL_SQLITE:
-            schema_editor.execute(statement)
+    # SQLite: created by the comments app's post_migrate handler only (a later table rebuild would break it).
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(priority.SQL_POSTGRESQL)
     Comment = apps.get_model("comments", "Comment")
     with schema_editor.connection.cursor() as cursor:
         # Existing rows: touching an input column fires the trigger.

@@ -5,14 +5,8 @@ from django.db import migrations
 
 
 def restore_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    from comments import priority
-
-    for statement in priority.SQL_SQLITE:
-        schema_editor.execute(statement)
-    # Rows written while the trigger was missing: touching an input column fires it.
-    schema_editor.execute("UPDATE comments_comment SET flag_count = flag_count")
+    """Now a no-op: on SQLite the comments app drops the priority triggers before every migrate and creates them
+    after it (comments/apps.py), because a mid-plan trigger breaks later table rebuilds (articles_article)."""
 
 
 class Migration(migrations.Migration):

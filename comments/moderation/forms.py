@@ -1,6 +1,7 @@
 """Forms of the moderator interface: filters (GET) and every state change (POST)."""
 
 from django import forms
+from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Section
@@ -11,8 +12,17 @@ from comments.services.moderation import ACTIONS, MAX_BULK, REJECT_REASONS
 REASON_CHOICES = [("", "reason…"), *REJECT_REASONS.items()]
 
 
+def section_choices() -> list[tuple[str, str]]:
+    """The sections menu, cached for a minute (the queue page renders it on every load)."""
+
+    def load():
+        return [("", "All sections")] + [(str(s.pk), str(s)) for s in Section.objects.select_related("parent")]
+
+    return cache.get_or_set("moderation:section-choices", load, 60)
+
+
 class QueueFilterForm(forms.Form):
-    section = forms.ModelChoiceField(queryset=Section.objects.all(), required=False, empty_label="All sections")
+    section = forms.TypedChoiceField(coerce=int, choices=section_choices, required=False, empty_value=None)
     article = forms.IntegerField(required=False, min_value=1, label="Article id")
     author = forms.CharField(required=False, max_length=254, label="Author (name, e-mail, user)")
     client = forms.CharField(required=False, max_length=64, label="Client (IP hash)")
@@ -23,9 +33,7 @@ class QueueFilterForm(forms.Form):
     def filters(self) -> QueueFilters:
         if not self.is_valid():
             return QueueFilters()
-        data = dict(self.cleaned_data)
-        data["section"] = data["section"].pk if data["section"] else None
-        return QueueFilters(**{k: v for k, v in data.items() if v not in (None, "")})
+        return QueueFilters(**{k: v for k, v in self.cleaned_data.items() if v not in (None, "")})
 
 
 class AuditFilterForm(forms.Form):

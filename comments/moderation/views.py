@@ -12,6 +12,7 @@ from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -88,10 +89,14 @@ def index(request):
     if queue == "pending" and cards:
         # Opening a batch holds it: other moderators' pending pages skip these cards until the lease ends.
         comments_lease(ids=[c.pk for c in cards], moderator=request.user)
-    flags = comment_flags_open(comment_ids=[c.pk for c in cards])
+    flags = comment_flags_open(comment_ids=[c.pk for c in cards if c.flag_count])
     history = author_history(comments=cards)
     now = timezone.now()
+    comments_url = reverse("moderation:index") + "comments/"
     for card in cards:
+        # Built once per page, not reversed per card: the page renders 25 cards on every keystroke's reload.
+        card.decide_url = f"{comments_url}{card.pk}/decide/"
+        card.ban_url = f"{comments_url}{card.pk}/ban/"
         card.open_flags = flags.get(card.pk, [])
         card.history = history.get(author_key(card))
         card.current_priority = priority_at(card.priority, now)
@@ -108,7 +113,7 @@ def index(request):
         "has_previous": page_number > 1,
         "total": total,
         "reasons": REJECT_REASONS,
-        "newest_id": pending_newer_than(sections=sections).order_by("-pk").values_list("pk", flat=True).first() or 0,
+        "reason_options": format_html_join("", '<option value="{}">{}</option>', REJECT_REASONS.items()),
         "undo": request.session.get(UNDO_SESSION_KEY),
     }
     return render(request, "moderation/queue.html", context)
@@ -117,7 +122,8 @@ def index(request):
 @moderator_required
 @require_GET
 def counts(request):
-    """Small JSON for the "N new" notice: every queue's size, and pending comments newer than `since`."""
+    """Small JSON for the "N new" notice: every queue's size, the newest pending id (the script's starting point,
+    asked for once when the page loads) and how many pending comments are newer than `since`."""
     sections = moderator_section_ids(request.user)
     data = {
         "queues": moderation_queue_counts(filters=QueueFilterForm(request.GET or None).filters(), sections=sections)
@@ -125,6 +131,9 @@ def counts(request):
     since = request.GET.get("since", "")
     if since.isdigit():
         data["new"] = pending_newer_than(since_id=int(since), sections=sections).count()
+    else:
+        newest = pending_newer_than(sections=sections).order_by("-pk").values_list("pk", flat=True).first()
+        data["newest"] = newest or 0
     return JsonResponse(data)
 
 

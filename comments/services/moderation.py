@@ -42,6 +42,7 @@ REJECT_REASONS = {
 PAST_TENSE = {"approve": "approved", "reject": "rejected", "spam": "marked as spam", "restore": "put back to pending"}
 LEARNING_ACTIONS = {"approve", "reject", "spam"}
 MAX_BULK = 500
+BULK_LEARNING = 20
 
 
 def _check_action(action: str, reason: str) -> str:
@@ -65,16 +66,31 @@ def _in_scope(section_id: int | None, scope: set[int] | None) -> bool:
 
 
 def _enqueue_learning(decision_ids: list[int]) -> None:
-    """Tell the spam model about people's decisions; never raise (the decision is already committed)."""
+    """Tell the spam model about people's decisions; never raise (the decision is already committed).
+
+    One learn_from_decision task per decision; a bulk of more than BULK_LEARNING decisions sends the spam
+    helper's one batch task instead (learn_pending: labels every recent decision without one, then learns),
+    so a 500-comment bulk waits for one publish, not 500. A missing task (no spam app) is skipped quietly."""
     try:
-        from comments.tasks import learn_from_decision
+        from comments import tasks
     except ImportError:
         return
+    batch = getattr(tasks, "learn_pending", None)
+    if len(decision_ids) > BULK_LEARNING and batch is not None:
+        _publish(batch)
+        return
+    task = getattr(tasks, "learn_from_decision", None)
+    if task is None:
+        return
     for decision_id in decision_ids:
-        try:
-            learn_from_decision.delay(decision_id)
-        except Exception:  # a dead broker must not fail a moderator's decision
-            logger.warning("could not enqueue learn_from_decision(%s)", decision_id, exc_info=True)
+        _publish(task, decision_id)
+
+
+def _publish(task, *args) -> None:
+    try:
+        task.delay(*args)
+    except Exception:  # a dead broker must not fail a moderator's decision (the beat job catches up)
+        logger.warning("could not enqueue %s%s", getattr(task, "name", task), args, exc_info=True)
 
 
 def _after_commit_learning(decisions: Iterable[ModerationDecision], actor) -> None:

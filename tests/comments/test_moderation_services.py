@@ -1,5 +1,3 @@
-import sys
-import types
 from datetime import timedelta
 
 import pytest
@@ -8,6 +6,7 @@ from django.utils import timezone
 from articles.models import Article
 from comments.models import Ban, Comment, Flag, ModerationDecision, ModeratorScope, WordRule
 from comments.services.moderation import (
+    BULK_LEARNING,
     ban_create,
     ban_lift,
     comment_decide,
@@ -201,21 +200,26 @@ def test_scoped_moderator_cannot_decide_outside_their_sections(mod):
 
 @pytest.fixture
 def learning(monkeypatch):
-    """A stand-in for the spam helper's task: records ids, or raises like a dead broker."""
-    calls: list[int] = []
-    module = types.ModuleType("comments.tasks")
+    """Stand-ins for the spam helper's tasks: record what was sent, or raise like a dead broker."""
+    import comments.tasks
+
+    calls: list = []
 
     class Task:
         broken = False
 
-        def delay(self, decision_id):
+        def __init__(self, name):
+            self.name = name
+
+        def delay(self, *args):
             if self.broken:
                 raise ConnectionError("broker down")
-            calls.append(decision_id)
+            calls.append((self.name, *args))
 
-    module.learn_from_decision = Task()
-    monkeypatch.setitem(sys.modules, "comments.tasks", module)
-    return calls, module.learn_from_decision
+    single, batch = Task("learn_from_decision"), Task("learn_pending")
+    monkeypatch.setattr(comments.tasks, "learn_from_decision", single, raising=False)
+    monkeypatch.setattr(comments.tasks, "learn_pending", batch, raising=False)
+    return calls, single
 
 
 def test_people_s_decisions_are_sent_to_the_spam_model_after_commit(mod, learning, django_capture_on_commit_callbacks):
@@ -224,8 +228,20 @@ def test_people_s_decisions_are_sent_to_the_spam_model_after_commit(mod, learnin
         one = comment_decide(comment=CommentFactory(), action="spam", actor=mod)
         bulk = comments_decide_bulk(ids=[CommentFactory().pk, CommentFactory().pk], action="approve", actor=mod)
         comment_decide(comment=CommentFactory(status=P.SPAM), action="restore", actor=mod)
+        assert calls == []  # nothing before the commit
 
-    assert calls == [one.pk] + [d.pk for d in bulk.decisions]
+    assert calls == [("learn_from_decision", one.pk)] + [("learn_from_decision", d.pk) for d in bulk.decisions]
+
+
+def test_a_large_bulk_sends_one_batch_learning_task(mod, learning, django_capture_on_commit_callbacks):
+    calls, _ = learning
+    first = CommentFactory()
+    ids = [first.pk] + [CommentFactory(article=first.article).pk for _ in range(BULK_LEARNING)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        comments_decide_bulk(ids=ids, action="reject", actor=mod)
+
+    assert calls == [("learn_pending",)]
 
 
 def test_a_dead_broker_does_not_fail_the_decision(mod, learning, django_capture_on_commit_callbacks):
@@ -241,9 +257,17 @@ def test_a_dead_broker_does_not_fail_the_decision(mod, learning, django_capture_
 
 
 def test_missing_learning_task_is_skipped_quietly(mod, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setitem(sys.modules, "comments.tasks", types.ModuleType("comments.tasks"))
+    import comments.tasks
+
+    for name in ("learn_from_decision", "learn_pending"):
+        monkeypatch.delattr(comments.tasks, name, raising=False)
+    comment = CommentFactory()
+
     with django_capture_on_commit_callbacks(execute=True):
-        comment_decide(comment=CommentFactory(), action="approve", actor=mod)
+        comment_decide(comment=comment, action="approve", actor=mod)
+
+    comment.refresh_from_db()
+    assert comment.status == P.PUBLISHED
 
 
 def test_ban_user_rejects_their_pending_comments_audited(mod):

@@ -144,8 +144,10 @@ def test_counts_endpoint_reports_new_pending(mod_client):
     first = CommentFactory()
     CommentFactory.create_batch(2)
 
+    start = mod_client.get("/moderation/counts/").json()
     data = mod_client.get(f"/moderation/counts/?since={first.pk}").json()
 
+    assert start["newest"] == Comment.objects.latest("pk").pk
     assert data["queues"]["pending"] == 3 and data["new"] == 2
 
 
@@ -260,3 +262,16 @@ def test_login_lets_a_moderator_in():
 
     assert response.status_code == 302 and response["Location"] == "/moderation/"
     assert client.get("/moderation/").status_code == 200
+
+
+def test_queue_page_filters_by_section_and_text(mod_client):
+    cache.clear()  # the sections menu is cached for a minute
+    mine = CommentFactory(body="About the harbour.")
+    other = CommentFactory(body="About the harbour too.")
+
+    by_section = mod_client.get(f"/moderation/?section={mine.article.section_id}").content.decode()
+    by_text = mod_client.get("/moderation/?q=TOO").content.decode()
+
+    assert f'id="card-{mine.pk}"' in by_section and f'id="card-{other.pk}"' not in by_section
+    assert f'id="card-{other.pk}"' in by_text and f'id="card-{mine.pk}"' not in by_text
+    assert f'<option value="{mine.article.section_id}" selected>' in by_section

@@ -9,6 +9,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
 
 def sign_in(page, live_server):
+    page.csp_violations = []
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and page.csp_violations.append(msg.text))
     page.goto(live_server.url + "/moderation/")
     page.fill("input[name=username]", "keyboardmod")
     page.fill("input[name=password]", "pw-for-tests-1")
@@ -34,7 +36,12 @@ def test_moderator_approves_with_the_keyboard(live_server, page):
     assert Comment.objects.get(pk=first.pk).status == Comment.Status.PUBLISHED
     assert Comment.objects.get(pk=second.pk).status == Comment.Status.PENDING
     assert page.locator(".card.is-current").get_attribute("data-id") == str(second.pk)
-    assert page.script_errors == []
+    assert page.script_errors == [] and page.csp_violations == []
+
+    # the approved comment is on the article page for readers
+    page.goto(live_server.url + first.article.get_absolute_url())
+    assert "Keyboard approval: the interview was thorough." in page.content()
+    assert "Another held comment." not in page.content()
 
 
 def test_select_with_x_and_bulk_reject_then_undo(live_server, page):
@@ -54,4 +61,4 @@ def test_select_with_x_and_bulk_reject_then_undo(live_server, page):
     page.click("form.undo button")
     page.wait_for_selector("form.undo", state="detached")
     assert {Comment.objects.get(pk=c.pk).status for c in (first, second)} == {Comment.Status.PENDING}
-    assert page.script_errors == []
+    assert page.script_errors == [] and page.csp_violations == []

@@ -99,15 +99,18 @@
     event.preventDefault();
   });
 
+  // The first call (on load) only learns the newest pending id; later ones count what arrived since.
   function poll() {
     var tabs = document.getElementById("tabs");
     if (!tabs) { return; }
-    var url = tabs.dataset.countsUrl + "?since=" + encodeURIComponent(tabs.dataset.newest || "0");
+    var since = tabs.dataset.newest;
+    var url = tabs.dataset.countsUrl + (since ? "?since=" + encodeURIComponent(since) : "");
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
         if (!body) { return; }
         setCounts(body.queues);
+        if (typeof body.newest === "number") { tabs.dataset.newest = String(body.newest); }
         var notice = document.getElementById("new-notice");
         if (notice && typeof body.new === "number") {
           document.getElementById("new-count").textContent = String(body.new);
@@ -118,6 +121,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    if (document.getElementById("tabs")) { window.setInterval(poll, POLL_MS); }
+    if (document.getElementById("tabs")) { poll(); window.setInterval(poll, POLL_MS); }
   });
 })();

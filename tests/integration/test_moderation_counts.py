@@ -1,0 +1,49 @@
+"""PostgreSQL: the trigger-kept queue counters equal COUNT(*) after every kind of write, and the moderation
+queue counts read from them are exact."""
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from comments.models import Comment, QueueCount
+from comments.selectors_moderation import QUEUES, QueueFilters, comment_list_moderation_queue, moderation_queue_counts
+from comments.services.moderation import comment_decide, comments_decide_bulk, comments_lease, decisions_undo
+from tests.comments.moderation_factories import ArticleFactory, CommentFactory, SectionFactory, make_moderator, report
+
+pytestmark = pytest.mark.django_db
+
+
+def counters() -> dict:
+    return {(row.article_id, row.status, row.reviewed): row.n for row in QueueCount.objects.exclude(n=0)}
+
+
+def counted() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT article_id, status, reviewed_at IS NOT NULL, COUNT(*) FROM comments_comment GROUP BY 1, 2, 3"
+        )
+        return {(a, s, r): n for a, s, r, n in cursor.fetchall()}
+
+
+def test_counters_follow_every_write_and_counts_are_exact():
+    assert connection.vendor == "postgresql"
+    mod = make_moderator()
+    section = SectionFactory()
+    article, other = ArticleFactory(section=section), ArticleFactory()
+    comments = CommentFactory.create_batch(6, article=article) + CommentFactory.create_batch(3, article=other)
+    ids = [c.pk for c in comments]
+    assert counters() == counted()
+
+    comment_decide(comment=comments[0], action="approve", actor=mod)
+    result = comments_decide_bulk(ids=ids[1:5], action="spam", actor=mod)
+    comments_lease(ids=ids, moderator=mod)
+    decisions_undo(decision_ids=[d.pk for d in result.decisions[:2]], actor=mod)
+    Comment.objects.filter(pk=ids[6]).update(status="published", reviewed_at=timezone.now())
+    report(comments[0], 3)
+    Comment.objects.filter(pk=ids[8]).delete()
+    Comment.objects.filter(pk=ids[7]).update(article=article)
+
+    assert counters() == counted()
+    for filters in (QueueFilters(), QueueFilters(section=section.pk), QueueFilters(article=other.pk)):
+        counts = moderation_queue_counts(filters=filters)
+        assert counts == {q: comment_list_moderation_queue(queue=q, filters=filters).count() for q in QUEUES}
