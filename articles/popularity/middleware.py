@@ -10,6 +10,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.urls import Resolver404, resolve
 
 from articles.models import Article
@@ -29,7 +30,10 @@ def article_id_for_slug(slug: str) -> int | None:
     hit = _slug_ids.get(slug)
     if hit is not None and hit[1] > now:
         return hit[0]
-    article_id = Article.objects.filter(slug=slug).values_list("id", flat=True).first()
+    try:
+        article_id = Article.objects.filter(slug=slug).values_list("id", flat=True).first()
+    except DatabaseError:  # the page itself already answered; a lost database must not turn it into a 500
+        return None
     with _slug_lock:
         if len(_slug_ids) >= _SLUG_CACHE_SIZE:
             _slug_ids.clear()

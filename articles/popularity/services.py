@@ -7,10 +7,10 @@ default (no Redis, no beat) the web process runs it itself at most once a minute
 import logging
 import threading
 import time
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -47,60 +47,66 @@ class RankResult:
     site: dict[str, list[int]]
 
 
-def _section_scopes() -> dict[int, tuple[str, ...]]:
-    """Each section's scopes: its own and its ancestors' (a section's list includes its children's articles)."""
+def _section_descendants() -> dict[int, set[int]]:
+    """Each section id -> itself and every section below it (a section's list includes its children's articles)."""
     parents = dict(Section.objects.values_list("id", "parent_id"))
-    scopes = {}
+    below: dict[int, set[int]] = {section_id: set() for section_id in parents}
     for section_id in parents:
-        chain, node = [], section_id
-        while node is not None and section_scope(node) not in chain:
-            chain.append(section_scope(node))
+        node, seen = section_id, set()
+        while node is not None and node not in seen:
+            seen.add(node)
+            below.setdefault(node, set()).add(section_id)
             node = parents.get(node)
-        scopes[section_id] = tuple(chain)
-    return scopes
+    return below
 
 
-def _published(candidates: set[int]) -> dict[int, tuple[int, int]]:
-    """{article_id: (section_id, comment_count)} for the candidates that are published now (one query)."""
+def _published(candidates: np.ndarray) -> dict[int, tuple[int, int]]:
+    """{article_id: (section_id, comment_count)} for the candidate ids that are published now (one query)."""
+    wanted = set(candidates.tolist())
     rows = Article.objects.published()
-    if len(candidates) <= IN_QUERY_LIMIT:
-        rows = rows.filter(id__in=candidates)
+    if len(wanted) <= IN_QUERY_LIMIT:
+        rows = rows.filter(id__in=wanted)
     return {
         article_id: (section_id, comments)
         for article_id, section_id, comments in rows.values_list("id", "section_id", "comment_count")
-        if article_id in candidates
+        if article_id in wanted
     }
 
 
 def popular_rank(*, now: datetime | None = None, store: ViewStore | None = None) -> RankResult:
     now = now or timezone.now()
     store = store or get_view_store()
-    buckets = store.buckets(ranking.window(now, settings.NEWSPORTAL_POPULAR_WINDOW_HOURS))
-    candidates = {article_id for counts in buckets.values() for article_id in counts}
-    published = _published(candidates) if candidates else {}
-    section_scopes = _section_scopes()
-    groups_of: dict[int, tuple[Hashable, ...]] = {
-        article_id: (SITE, *section_scopes.get(section_id, ())) for article_id, (section_id, _) in published.items()
-    }
+    hours = settings.NEWSPORTAL_POPULAR_WINDOW_HOURS
+    buckets = store.buckets(ranking.window(now, hours))
+    most_read = ranking.most_read_scores(buckets, now=now, window_hours=hours)
+    candidates = np.flatnonzero(most_read > 0)
+    published = _published(candidates) if len(candidates) else {}
+
+    size = len(most_read)
+    ids = np.fromiter(published, dtype=np.int64, count=len(published))
+    section_of = np.full(size, -1, dtype=np.int64)
+    section_of[ids] = [section_id for section_id, _ in published.values()]
+    comments = np.zeros(size, dtype=np.float64)
+    comments[ids] = [count for _, count in published.values()]
+    groups = {SITE: section_of >= 0}
+    for section_id, below in _section_descendants().items():
+        groups[section_scope(section_id)] = np.isin(section_of, list(below))
+
     scores = {
-        ranking.MOST_READ: ranking.most_read_scores(
-            buckets, now=now, window_hours=settings.NEWSPORTAL_POPULAR_WINDOW_HOURS
-        ),
+        ranking.MOST_READ: most_read,
         ranking.TRENDING: ranking.trending_scores(
             buckets,
             now=now,
             half_life_hours=settings.NEWSPORTAL_TRENDING_HALF_LIFE_HOURS,
-            window_hours=settings.NEWSPORTAL_POPULAR_WINDOW_HOURS,
-            comments={article_id: comments for article_id, (_, comments) in published.items()},
+            window_hours=hours,
+            comments=comments,
             comment_weight=settings.NEWSPORTAL_POPULAR_COMMENT_WEIGHT,
         ),
     }
-    all_scopes = [SITE, *(section_scope(s) for s in section_scopes)]
     lists = {}
     for kind, kind_scores in scores.items():
-        ranked = ranking.top_n_by_group(kind_scores, groups_of, SNAPSHOT_SIZE)
-        for scope in all_scopes:
-            lists[(scope, kind)] = ranked.get(scope, [])
+        for scope, ranked in ranking.top_n_by_group(kind_scores, groups, SNAPSHOT_SIZE).items():
+            lists[(scope, kind)] = ranked
     _snapshot_store(lists, now)
     if hasattr(store, "save"):
         store.save()

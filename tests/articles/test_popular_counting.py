@@ -12,7 +12,7 @@ from articles.models import Article
 from articles.popularity import counting
 from articles.popularity.middleware import ViewCountMiddleware
 from articles.popularity.store import RedisViewStore, get_view_store, use_view_store
-from tests.articles.popular_support import BROWSER, GOOGLEBOT, article_make, section_make
+from tests.articles.popular_support import BROWSER, GOOGLEBOT, article_make, as_dict, section_make
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def article():
 
 def views_of(article) -> int:
     buckets = get_view_store().buckets(ranking.window(timezone.now(), 2))
-    return sum(counts.get(article.pk, 0) for counts in buckets.values())
+    return sum(as_dict(counts).get(article.pk, 0) for counts in buckets.values())
 
 
 def reader(ip="127.10.0.1", ua=BROWSER) -> Client:
@@ -88,7 +88,7 @@ def test_the_same_reader_counts_again_in_the_next_hour(article):
     counting.view_record(request, article.pk, at=now + timedelta(hours=1))
 
     buckets = get_view_store().buckets([ranking.hour_of(now), ranking.hour_of(now) + 1])
-    assert [b[article.pk] for b in buckets.values()] == [1, 1]
+    assert [as_dict(b) for b in buckets.values()] == [{article.pk: 1}, {article.pk: 1}]
 
 
 @pytest.mark.parametrize("ua", [GOOGLEBOT, "curl/8.5.0", "python-requests/2.32", ""])
