@@ -136,7 +136,14 @@ def comment_post(request, slug):
             reverse("comment-edit", args=[result.comment.pk]) + "?" + urlencode({"secret": result.secret})
         )
         messages.info(request, edit_url, extra_tags="comment-edit-link")
-    posted = "published" if result.published else "held"
+    return _back_to_article(article, result.comment.pk)
+
+
+def _back_to_article(article: Article, comment_id: int) -> HttpResponseRedirect:
+    """PRG: back to the article, saying where the comment is now (scoring may already have run: a fast worker,
+    or tasks run in-process)."""
+    status = Comment.objects.filter(pk=comment_id).values_list("status", flat=True).first()
+    posted = "published" if status == Comment.Status.PUBLISHED else "held"
     return HttpResponseRedirect(f"{article.get_absolute_url()}?posted={posted}#comment-status")
 
 
@@ -206,15 +213,14 @@ def comment_edit_page(request, pk):
         status = 400
         if form.is_valid():
             try:
-                edited = comment_edit(
+                comment_edit(
                     comment=comment,
                     body=form.cleaned_data["body"],
                     user=request.user,
                     secret=secret,
                     request_id=_request_id(request),
                 )
-                posted = "published" if edited.status == Comment.Status.PUBLISHED else "held"
-                return redirect(f"{comment.article.get_absolute_url()}?posted={posted}#comment-status")
+                return _back_to_article(comment.article, comment.pk)
             except ApplicationError as exc:
                 for error in exc.errors.get("body", [exc.message]):
                     form.add_error("body", error)

@@ -97,6 +97,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Several processes (runserver, a worker, seed_demo) may share the embedded file: wait instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # Connections persist like PostgreSQL's (DJANGO_CONN_MAX_AGE): a fresh SQLite connection re-reads the whole
+    # schema on its first statement, which cost ~3 ms, most of an API read (docs/benchmarks.md).
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache, counters and rate limits: Redis when REDIS_URL is set, else one process's memory.
@@ -236,6 +238,10 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker keeps reconnecting to a 
 # A request never hangs on a dead broker: publishing gives up quickly and the sweeper enqueues later.
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Celery's Django fixup closes the database connection around every task unless this is set: a new PostgreSQL
+# connection per comment scored. Reuse it as web requests do; newsportal/celery.py runs Django's
+# close_old_connections around each task instead, so CONN_MAX_AGE and the health checks still apply.
+CELERY_DB_REUSE_MAX = env_int("NEWSPORTAL_CELERY_DB_REUSE_MAX", 1000)
 # The worker logs through LOGGING below (JSON lines with the task id), not Celery's own root handler.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic jobs; `expires` drops a run that waited longer than its period (the next one does the same work).

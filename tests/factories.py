@@ -92,6 +92,9 @@ class CuratedItemFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
+# --- comments (the comments helper) ---
+
+
 class CommentFactory(DjangoModelFactory):
     """A comment row with a correct thread position (root, depth, path). It does not touch the denormalised
     counts: tests about counts create comments through `comment_create` instead."""

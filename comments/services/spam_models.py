@@ -76,6 +76,16 @@ def _bootstrap_blob() -> bytes:
     return train_full(data.texts, data.labels).dumps()
 
 
+def load_model(blob: bytes) -> TextModel:
+    """The model in a stored blob; one written by an incompatible older version of the code is replaced by the
+    bootstrap model (logged), so an upgrade never stops scoring. The next full retrain stores a current one."""
+    try:
+        return TextModel.loads(blob)
+    except Exception:
+        log.exception("stored spam model unreadable by this version: using the bootstrap model")
+        return TextModel.loads(_bootstrap_blob())
+
+
 def spam_model_bootstrap() -> SpamModel:
     """The active model, creating the bootstrap one (trained on the project's synthetic corpus) if none is."""
     active = SpamModel.objects.filter(is_active=True).first()
@@ -110,7 +120,7 @@ def spam_model_current() -> LoadedModel:
             _loaded.checked_at = now
             return _loaded
         row = SpamModel.objects.filter(is_active=True).first() or spam_model_bootstrap()
-        _loaded = LoadedModel(row.version, TextModel.loads(row.blob), row.labels_seen, now)
+        _loaded = LoadedModel(row.version, load_model(row.blob), row.labels_seen, now)
         log.info("spam model %s loaded", row.version)
         return _loaded
 
@@ -169,7 +179,7 @@ def spam_model_learn_pending(*, limit: int = 500) -> int:
         pending = list(SpamLabel.objects.filter(applied=False, holdout=False).order_by("id")[:limit])
         if not pending:
             return 0
-        model = TextModel.loads(row.blob)
+        model = load_model(row.blob)
         model.partial_fit([p.text for p in pending], [int(p.is_spam) for p in pending], [p.weight for p in pending])
         row.blob = model.dumps()
         row.revision += 1
@@ -212,7 +222,7 @@ def spam_model_retrain(*, min_labels: int | None = None, min_holdout: int = 10) 
     spam_model_bootstrap()
     with transaction.atomic():
         active = SpamModel.objects.select_for_update().get(is_active=True)
-        active_metrics = evaluate(TextModel.loads(active.blob), h_texts, h_labels)
+        active_metrics = evaluate(load_model(active.blob), h_texts, h_labels)
         promoted = should_promote(candidate_metrics, active_metrics)
         result = {
             "promoted": promoted,

@@ -1,16 +1,21 @@
 """`{% comment_block article request %}` (the "Leave your comment" block) and `|comment_text` (the one way
 comment text becomes HTML)."""
 
+import functools
+
 from django import template
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 
-from comments import forms, selectors, text
-from comments.models import Comment
+from comments import caching, forms, selectors, text
+from comments.models import BODY_MAX_LENGTH, NAME_MAX_LENGTH, Comment
 from comments.services.editing import EDITABLE, edit_window_open
 
 register = template.Library()
+
+SORTS = [("oldest", "Oldest"), ("newest", "Newest"), ("replies", "Most replies")]
 
 POSTED_MESSAGES = {
     "published": "Thank you: your comment is published.",
@@ -32,11 +37,19 @@ def _int(value, default: int = 1) -> int:
         return default
 
 
+@functools.cache
+def _comments_css() -> str:
+    return static("comments/comments.css")
+
+
+def _own_secrets(request) -> dict:
+    session = getattr(request, "session", None)
+    return session.get("comment_secrets", {}) if session is not None else {}
+
+
 def _editable_ids(request, comments: list[Comment]) -> set[int]:
     """Comments on this page that this reader may still edit or delete (their own, within the window)."""
-    user = request.user
-    session = getattr(request, "session", None)
-    own_secrets = session.get("comment_secrets", {}) if session is not None else {}
+    user, own_secrets = request.user, _own_secrets(request)
     return {
         c.pk
         for c in comments
@@ -46,12 +59,32 @@ def _editable_ids(request, comments: list[Comment]) -> set[int]:
     }
 
 
+def _thread(article, request, *, closed: bool) -> str:
+    """The sort links, the page of comments and the paging links; cached for visitors who own no comment."""
+    sort, number = request.GET.get("sort", selectors.DEFAULT_SORT), _int(request.GET.get("cpage"))
+    if sort not in selectors.SORTS:
+        sort = selectors.DEFAULT_SORT
+
+    def render(editable: bool = False) -> str:
+        page = selectors.comment_list_public(article=article, sort=sort, page=number)
+        shown = [c for root in page.comments for c in [root, *root.first_replies]]
+        context = {
+            "article": article,
+            "page": page,
+            "sorts": SORTS,
+            "closed_reason": closed,
+            "editable_ids": _editable_ids(request, shown) if editable else set(),
+        }
+        return render_to_string("comments/_thread.html", context)
+
+    if request.user.is_authenticated or _own_secrets(request):
+        return render(editable=True)
+    return caching.thread_html(article=article, sort=sort, page=number, closed=closed, render=render)
+
+
 def comment_block_context(article, request) -> dict:
-    effective = selectors.policy_for_article(article)
+    effective = caching.policy_cached(article, lambda: selectors.policy_for_article(article))
     closed = selectors.article_closed_reason(article, effective=effective)
-    page = selectors.comment_list_public(
-        article=article, sort=request.GET.get("sort", selectors.DEFAULT_SORT), page=_int(request.GET.get("cpage"))
-    )
     reply_to = None
     if not closed and request.GET.get("reply_to"):
         reply_to = selectors.comment_get_visible(comment_id=_int(request.GET["reply_to"], 0))
@@ -61,21 +94,20 @@ def comment_block_context(article, request) -> dict:
     if form is None and not closed:
         initial = {"form_token": forms.form_token(article.pk), "parent": reply_to.pk if reply_to else None}
         form = forms.CommentForm(initial=initial, user=request.user)
-    shown = [c for root in page.comments for c in [root, *root.first_replies]]
     return {
         "article": article,
         "comment_count": article.comment_count,
         "closed_reason": closed,
         "form": form,
-        "page": page,
-        "sorts": [("oldest", "Oldest"), ("newest", "Newest"), ("replies", "Most replies")],
         "reply_to": reply_to,
         "posted_message": POSTED_MESSAGES.get(request.GET.get("posted", "")),
         "comment_messages": [m for m in get_messages(request) if "comment-" in m.tags],
-        "editable_ids": _editable_ids(request, shown),
         "user": request.user,
-        "path": request.path,
         "pre_moderated": effective.mode != "post",
+        "name_max": NAME_MAX_LENGTH,
+        "body_max": BODY_MAX_LENGTH,
+        "comments_css": _comments_css(),
+        "thread": mark_safe(_thread(article, request, closed=bool(closed))),  # noqa: S308 - a rendered template
     }
 
 

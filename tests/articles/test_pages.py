@@ -43,7 +43,7 @@ def test_the_seed_article_page_has_every_block_of_the_seed(client, seed_article)
     assert "/page/2/" not in html  # pages 2 and 3 are not held: listed, not linked
     assert "We Recommend" in text and "S. Korea: Ties with China, US equally important" in text
     assert "Leave your comment" in text and "0 comments" in text
-    assert re.search(r'<input[^>]+name="name"', html) and 'name="body"' in html
+    assert re.search(r'<input[^>]+name="author_name"', html) and 'name="body"' in html  # the comments app's form
     assert f'action="{SEED_URL}comments/"' in html
     assert "Selections for you" in text and "Simply Beautiful Photos: Palette" in text
     assert "Most Popular" in text and "Is there hope for Chinese football?" in text

@@ -1,14 +1,13 @@
-"""Fixtures for the comments tests: a published, open article and a distinct client per test."""
+"""Fixtures for the comments tests: a published, open article, a fresh cache and distinct clients."""
 
 import itertools
-from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
-from articles.models import Article, Section
+from articles.models import Article
 from newsportal.http import ClientInfo
+from tests.factories import ArticleFactory, SectionFactory
 
 _ips = itertools.count(1)
 
@@ -22,15 +21,9 @@ def _fresh_cache():
 
 
 def make_article(**kwargs) -> Article:
-    section = kwargs.pop("section", None) or Section.objects.get_or_create(slug="world", defaults={"name": "World"})[0]
-    n = next(_ips)
-    defaults = {
-        "slug": f"article-{n}",
-        "headline": f"Article {n}",
-        "status": Article.Status.PUBLISHED,
-        "published_at": timezone.now() - timedelta(hours=1),
-    }
-    return Article.objects.create(section=section, **{**defaults, **kwargs})
+    """A published, open article (tests.factories.ArticleFactory) in a shared "World" section."""
+    section = kwargs.pop("section", None) or SectionFactory(slug="world", name="World")
+    return ArticleFactory(section=section, **kwargs)
 
 
 @pytest.fixture
@@ -41,8 +34,3 @@ def article(db) -> Article:
 def new_client(ua: str = "pytest-browser/1.0") -> ClientInfo:
     n = next(_ips)
     return ClientInfo(ip=f"127.20.{n // 250 % 250}.{n % 250 + 1}", user_agent=ua)
-
-
-@pytest.fixture
-def client_info() -> ClientInfo:
-    return new_client()

@@ -202,3 +202,14 @@ def test_a_changed_version_in_the_database_is_found_when_the_cache_is_down(setti
     SpamModel.objects.filter(is_active=True).update(revision=7)
     with mock.patch.object(spam_models.cache, "get", side_effect=ConnectionError("redis down")):
         assert spam_model_current().version != first.version
+
+
+def test_a_model_stored_by_an_incompatible_version_falls_back_to_bootstrap(settings):
+    settings.SPAM_MODEL_CHECK_SECONDS = 0
+    spam_model_bootstrap()
+    SpamModel.objects.filter(is_active=True).update(blob=b"not a model", revision=3)
+
+    loaded = spam_model_current()
+
+    assert loaded.version.endswith(".3")
+    assert 0.0 <= loaded.model.predict_proba(["free prize, call now"])[0] <= 1.0

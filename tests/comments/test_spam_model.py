@@ -168,3 +168,9 @@ def test_spam_eval_needs_both_classes_to_train(tmp_path):
 def test_spam_eval_reports_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="cannot read"):
         call_command("spam_eval", "--train", str(tmp_path / "none.csv"), "--test", str(tmp_path / "none.csv"))
+
+
+def test_the_lean_prediction_equals_sklearns(trained):
+    texts = HAMS + SPAMS + ["", "!!!", "Ünïcödé 中文 😀 text"]
+    expected = trained.clf.predict_proba(trained.transform(texts))[:, 1]
+    assert trained.predict_proba(texts).tolist() == pytest.approx(expected.tolist())

@@ -3,13 +3,17 @@ the time token, replies, reports, own-comment pages and the comment block on the
 
 import re
 import time
+from unittest import mock
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from comments import forms
 from comments.models import Comment, Flag, ModerationPolicy, WordRule
+from comments.services.editing import comment_edit
 from comments.services.posting import comment_create
 from tests.comments.conftest import new_client
 from tests.factories import CommentFactory
@@ -219,3 +223,49 @@ def test_private_edit_link_works_in_another_browser(article):
     assert page.status_code == 200 and "from my phone</textarea>" in page.content.decode()
     assert other.post(f"/comments/{posted.comment.pk}/edit/", {"body": "edited"}).status_code == 302
     assert Comment.objects.get().body == "edited"
+
+
+def test_thread_list_is_cached_for_anonymous_readers_and_follows_every_change(
+    article, browser, django_capture_on_commit_callbacks
+):
+    def say(body, **kwargs):  # scoring is another app's business here: posts stay where posting put them
+        with mock.patch("comments.tasks.score_comment.delay"), django_capture_on_commit_callbacks(execute=True):
+            return comment_create(article=article, body=body, client=new_client(), author_name="A", **kwargs)
+
+    posted = say("first text")
+    assert "first text" in browser.get(article.get_absolute_url()).content.decode()
+
+    # when: another post (the count moves), an edit (no count moves), a policy change
+    say("second text")
+    assert "second text" in browser.get(article.get_absolute_url()).content.decode()
+    with mock.patch("comments.tasks.score_comment.delay"), django_capture_on_commit_callbacks(execute=True):
+        comment_edit(comment=posted.comment, body="edited text", secret=posted.secret)
+    html = browser.get(article.get_absolute_url()).content.decode()
+    assert "edited text" in html and "first text" not in html
+    ModerationPolicy.objects.create(article=article, comments_closed=True)
+    assert "Comments are closed" in browser.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_warm_article_page_reads_no_comments(article, browser):
+    for i in range(5):
+        CommentFactory(article=article, body=f"cached {i}")
+    browser.get(article.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        html = browser.get(article.get_absolute_url()).content.decode()
+    assert "cached 4" in html
+    assert not [q for q in queries.captured_queries if 'FROM "comments_' in q["sql"]]
+
+
+def test_rate_limit_sees_the_real_client_behind_trusted_proxies(article, settings):
+    settings.NEWSPORTAL_TRUSTED_PROXIES = 1
+    settings.NEWSPORTAL_RATE_LIMIT_CLIENT = "2/60"
+    proxy = Client(REMOTE_ADDR="10.0.0.1")  # the reverse proxy appends the address it saw last
+
+    def send(forged: str, real: str, body: str) -> int:
+        xff = f"{forged}, {real}"
+        return proxy.post(post_url(article), form_data(article, body=body), HTTP_X_FORWARDED_FOR=xff).status_code
+
+    assert send("1.1.1.1", "203.0.113.7", "one") == 302
+    assert send("2.2.2.2", "203.0.113.7", "two") == 302
+    assert send("3.3.3.3", "203.0.113.7", "three") == 429  # rotating the client-chosen part changes nothing
+    assert send("3.3.3.3", "198.51.100.9", "another reader") == 302

@@ -75,14 +75,14 @@ def block_outside_requests(page, live_server) -> None:
     )
 
 
-def test_reader_types_a_name_and_comment_and_sees_it_published(live_server, page, dialogs, settings):
-    settings.NEWSPORTAL_FORM_MIN_SECONDS = 0  # Playwright types faster than any person
+def test_reader_types_a_name_and_comment_and_sees_it_published(live_server, page, dialogs):
     article = make_article()
     block_outside_requests(page, live_server)
 
     page.goto(live_server.url + article.get_absolute_url())
     page.get_by_label("Name", exact=True).fill("Chromium Reader")
     page.get_by_label("Comment", exact=True).fill("Typed in a real browser.\nSecond line <b>kept</b> {{ 7*7 }}")
+    page.wait_for_timeout(4000)  # a person takes a few seconds: a faster post is held as too fast
     page.get_by_role("button", name="Post comment").click()
 
     page.wait_for_url(re.compile(r"posted=published"))
@@ -108,9 +108,10 @@ def _post_corpus(article, lines: list[str]) -> tuple[dict[int, tuple[str, str]],
                 assert 400 <= exc.status < 500 and exc.code == "invalid", (exc.code, line[:60])
                 refused.append(line)
                 continue
-            if not result.published:
-                comment_transition(comment=result.comment, to_status="published", action="approve")
             expected[result.comment.pk] = (name, body)
+    # Gates, policy or spam scoring may have held some: publish them all, as a moderator would.
+    for comment in Comment.objects.filter(article=article).exclude(status=Comment.Status.PUBLISHED):
+        comment_transition(comment=comment, to_status=Comment.Status.PUBLISHED, action="approve")
     return expected, refused
 
 
