@@ -92,7 +92,7 @@ class CuratedItemFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n)
 
 
-# --- comments (the comments helper) ---
+# --- comments ---
 
 
 class CommentFactory(DjangoModelFactory):
