@@ -32,12 +32,12 @@ run: install
 test: test-unit test-integration
 
 test-unit: install
-	$(BIN)/python -m pytest tests --ignore=tests/integration -q
+	$(BIN)/python -m pytest tests --ignore=tests/integration -q -n 2
 
 # Real PostgreSQL, Redis and Celery worker; skipped with a reason when they are down (a failure under CI=true).
 test-integration: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-		$(BIN)/python -m pytest tests/integration -q -p no:randomly
+		$(BIN)/python -m pytest tests/integration -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                 row = Row(scenario.name, ceiling=scenario.ceiling, target=scenario.target, note=f"error: {exc}")
             rows.append(row)
             ratio = f"{100 * row.ratio:.0f}% of the ceiling" if row.ratio is not None else ""
-            say(f"  {row.result}: {row.rps or 0:.0f} req/s {ratio} p50 {row.p50_ms} ms p99 {row.p99_ms} ms {row.note}")
+            latency = f"p50 {row.p50_ms or 0:.1f} ms, p99 {row.p99_ms or 0:.1f} ms" if row.rps else ""
+            say(f"  {row.result}: {row.rps or 0:.0f} req/s {ratio} {latency} {row.note}".rstrip())
     finally:
         for server in servers.values():
             server.stop()

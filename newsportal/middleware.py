@@ -15,7 +15,9 @@ from csp.middleware import CheckableLazyObject
 from csp.middleware import CSPMiddleware as _CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import request_finished
 from django.db import InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -55,31 +57,35 @@ class RequestIdMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         request.request_id = rid = _request_id(request)
-        token = request_id_var.set(rid)
-        try:
-            response = self.get_response(request)
-            response[REQUEST_ID_HEADER] = rid
-            duration = time.perf_counter() - started
-            view = _view_label(request)
-            metrics.observe_request(view=view, method=request.method, status=response.status_code, seconds=duration)
-            if settings.NEWSPORTAL_ACCESS_LOG and access_log.isEnabledFor(logging.INFO):
-                access_log.info(
-                    "%s %s %s",
-                    request.method,
-                    request.path,
-                    response.status_code,
-                    extra={
-                        "method": request.method,
-                        "path": request.path,
-                        "status": response.status_code,
-                        "duration_ms": round(duration * 1000, 2),
-                        "view": view,
-                        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LOG_CHARS],
-                    },
-                )
-            return response
-        finally:
-            request_id_var.reset(token)
+        # Kept until the response is finished (request_finished, below), so the lines Django's handler writes
+        # after the middleware (django.request's 5xx line) carry the id too.
+        request_id_var.set(rid)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = rid
+        duration = time.perf_counter() - started
+        view = _view_label(request)
+        metrics.observe_request(view=view, method=request.method, status=response.status_code, seconds=duration)
+        if settings.NEWSPORTAL_ACCESS_LOG and access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration * 1000, 2),
+                    "view": view,
+                    "user_agent": request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LOG_CHARS],
+                },
+            )
+        return response
+
+
+@receiver(request_finished, dispatch_uid="newsportal.request_id_reset")
+def _forget_request_id(**kwargs):
+    request_id_var.set("-")
 
 
 # Per-response overrides set by django-csp's decorators (csp_update, csp_replace, csp_exempt...).

@@ -115,3 +115,12 @@ def test_celery_task_log_lines_carry_the_task_id(json_log):
     (line,) = [line for line in _lines(json_log) if line["message"] == "scoring something"]
     assert line["task_id"] == "task-1234"
     assert line["task_name"] == "tests.log_probe"
+
+
+def test_the_line_django_writes_after_the_middleware_carries_the_id_too(client, json_log):
+    client.get("/probe/db-down/", HTTP_X_REQUEST_ID="req-503")
+
+    (line,) = [line for line in _lines(json_log) if line["logger"] == "django.request"]
+    assert line["status_code"] == 503
+    assert line["request_id"] == "req-503"
+    assert request_id_var.get() == "-"
