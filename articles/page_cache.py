@@ -155,8 +155,8 @@ class PageCacheMiddleware:
                 return self.get_response(request)
             article_id, db_version = found
             shared = cache.get_many([SHARED_VERSION_KEY, POLICY_VERSION_KEY])
-        except Exception:  # a lost database or cache: the view answers as it would without this cache
-            logger.warning("page cache unavailable", exc_info=True)
+        except Exception as exc:  # a lost database or cache: the view answers as it would without this cache
+            logger.warning("page cache unavailable: %s", exc.__class__.__name__)
             return self.get_response(request)
         version = (db_version, shared.get(SHARED_VERSION_KEY, 0), shared.get(POLICY_VERSION_KEY, 0))
         request.popular_article_id = article_id  # the view counter needs no lookup of its own
