@@ -6,11 +6,14 @@ Two kinds of fragment (Django's `{% cache %}` tag in the templates):
   link touches the article's `updated_at` (articles/signals.py);
 - the shared blocks (site navigation, "Latest News", "Most Popular", the curated lists, the home page's lists)
   live `SHARED_TIMEOUT` seconds and are deleted after any commit that changes articles, sections or curated
-  lists. With the local-memory cache of the embedded default each process holds its own copy, so another
+  lists (and `SHARED_VERSION_KEY` moves, for the whole cached pages of articles/page_cache.py). With the
+  local-memory cache of the embedded default each process holds its own copy, so another
   process may show the old block until the timeout; with Redis (production) the delete reaches every process.
 
 Nothing a visitor typed or owns is inside a fragment: the comment block and its CSRF token render per request.
 """
+
+import time
 
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
@@ -25,6 +28,9 @@ SITE_NAV = "site-nav"
 SIDEBAR = "sidebar"
 LATEST_TICKER = "latest-ticker"
 HOME_LISTS = "home-lists"
+# Moved with every invalidation of the shared blocks: whole cached pages that contain them (articles/page_cache.py)
+# carry it in their version.
+SHARED_VERSION_KEY = "articles:shared-version"
 
 
 def shared_fragment_keys(section_ids) -> list[str]:
@@ -50,3 +56,4 @@ def _delete_shared_fragments() -> None:
     from articles.models import Section
 
     cache.delete_many(shared_fragment_keys(Section.objects.values_list("pk", flat=True)))
+    cache.set(SHARED_VERSION_KEY, time.time_ns(), timeout=None)

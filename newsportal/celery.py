@@ -13,10 +13,14 @@ app.autodiscover_tasks()
 
 @signals.task_prerun.connect
 @signals.task_postrun.connect
-def _django_connections_per_task(**kwargs):
+def _django_connections_per_task(task=None, **kwargs):
     """What Django does around each request, around each task: drop a broken or expired connection, keep a good
-    one (CELERY_DB_REUSE_MAX stops Celery from closing it every time)."""
+    one (CELERY_DB_REUSE_MAX stops Celery from closing it every time). An eager task (the embedded default) runs
+    inside the caller's request or transaction, whose connection is not the task's to close."""
     from django.db import close_old_connections
+
+    if task is not None and task.request.is_eager:
+        return
 
     close_old_connections()
 

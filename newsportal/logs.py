@@ -8,11 +8,13 @@ User-Agent, a comment) stays inside one string value and can never start a line 
 
 import logging
 from contextvars import ContextVar
+from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 # "-" outside a request: a log line always has the key, so a query for it never needs a null check.
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
+_REQUIRED = ["levelname", "name", "message"]  # the fields of JsonFormatter's format string, in its order
 
 
 def _current_task():
@@ -45,10 +47,37 @@ class JsonFormatter(_JsonFormatter):
         kwargs.setdefault("timestamp", "time")  # ISO 8601 in UTC, whatever TIME_ZONE says
         super().__init__("%(levelname)s %(name)s %(message)s", *args, **kwargs)
 
-    def add_fields(self, log_data, record, message_dict):
-        super().add_fields(log_data, record, message_dict)
+    def format(self, record: logging.LogRecord) -> str:
+        """The library's own result, built directly for the everyday record (a text message, no exception, no
+        stack): its generic path cost more than the rest of a request answered from the page cache."""
+        if (
+            isinstance(record.msg, dict)
+            or record.exc_info
+            or record.exc_text
+            or record.stack_info
+            or self.defaults
+            or self.static_fields
+            or self._required_fields != _REQUIRED
+        ):
+            return super().format(record)
+        record.message = record.getMessage()
+        log_data = {"level": record.levelname, "logger": record.name, "message": record.message}
+        skip, rename = self._skip_fields, self.rename_fields
+        for key, value in record.__dict__.items():
+            if key not in skip and not key.startswith("_"):
+                log_data[rename.get(key, key)] = value
+        log_data["time"] = datetime.fromtimestamp(record.created, tz=UTC)
+        self._drop_empty(log_data)
+        return self.serialize_log_record(self.process_log_record(log_data))
+
+    @staticmethod
+    def _drop_empty(log_data) -> None:
         # Keys that are empty for this kind of process (no task in a web request, no request in a task) are
         # dropped so each line says only what applies to it.
         for key in ("task_id", "task_name"):
             if not log_data.get(key):
                 log_data.pop(key, None)
+
+    def add_fields(self, log_data, record, message_dict):
+        super().add_fields(log_data, record, message_dict)
+        self._drop_empty(log_data)

@@ -52,6 +52,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside any cache middleware, so article pages served from a cache are counted too (docs/popular.md).
     "articles.popularity.middleware.ViewCountMiddleware",
+    # Whole article pages for anonymous readers, before the session/CSRF/auth/messages work (articles/page_cache.py).
+    # The middlewares above still run on a cached page: the id, security headers, access log, metrics, counting.
+    "articles.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -316,6 +319,9 @@ NEWSPORTAL_API_RATES = {
 }
 NEWSPORTAL_IDEMPOTENCY_TTL_HOURS = env_int("NEWSPORTAL_IDEMPOTENCY_TTL_HOURS", 24)
 CSRF_FAILURE_VIEW = "newsportal.error_views.csrf_failure"
+
+# Anonymous article pages are cached whole this many seconds (articles/page_cache.py); 0 switches it off.
+NEWSPORTAL_PAGE_CACHE_SECONDS = env_int("NEWSPORTAL_PAGE_CACHE_SECONDS", 30)
 
 # Operations (docs/operations.md): /metrics is open to these client addresses (client_ip(), so behind a proxy
 # only with NEWSPORTAL_TRUSTED_PROXIES set), or to anyone sending "Authorization: Bearer <token>".

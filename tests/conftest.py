@@ -24,11 +24,13 @@ def _popular_isolated(settings):
     from django.core.cache import caches
     from django.core.cache.backends.locmem import LocMemCache
 
+    from articles.page_cache import page_cache_clear
     from articles.popularity.middleware import forget_slugs
     from articles.popularity.store import MemoryViewStore, use_view_store
 
     if isinstance(caches["default"], LocMemCache):
         caches["default"].clear()
+    page_cache_clear()  # whole article pages are kept in the process's memory (articles/page_cache.py)
 
     settings.NEWSPORTAL_POPULAR_RANK_IN_PROCESS_SECONDS = 0
     use_view_store(MemoryViewStore())

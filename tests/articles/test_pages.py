@@ -201,6 +201,6 @@ def test_cache_survives_a_clear_between_requests(client, seed_article):
 
     second = client.get(SEED_URL).content
 
-    # Only the CSRF token of the form differs between two renders.
-    strip = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+    # Only the form's per-render tokens (CSRF, the signed time-to-submit token) differ between two renders.
+    strip = re.compile(rb'name="(?:csrfmiddlewaretoken|form_token)" value="[^"]+"')
     assert strip.sub(b"", first) == strip.sub(b"", second)
