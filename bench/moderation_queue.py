@@ -167,7 +167,7 @@ def main() -> None:
         moderation_queue_counts,
     )
     from comments.services.moderation import comments_decide_bulk, decisions_undo
-    from tests.comments.moderation_factories import make_moderator
+    from tests.factories import make_moderator
 
     call_command("migrate", verbosity=0)
     total = Comment.objects.count()

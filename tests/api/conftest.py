@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from tests.comments.moderation_factories import ArticleFactory, UserFactory, make_moderator
+from tests.factories import ArticleFactory, UserFactory, make_moderator
 
 
 @pytest.fixture(autouse=True)

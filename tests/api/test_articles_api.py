@@ -4,7 +4,7 @@ import pytest
 
 from articles.models import ArticlePage, Photo, Section
 from tests.api.conftest import problem_of
-from tests.comments.moderation_factories import ArticleFactory, SectionFactory
+from tests.factories import ArticleFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def test_list_filters_by_section_slug_including_subsections(api):
 
 def test_detail_has_pages_photos_section_path_and_comment_count(api):
     root = SectionFactory(name="English")
-    article = ArticleFactory(section=SectionFactory(name="Foreign Affairs", parent=root))
+    article = ArticleFactory(section=SectionFactory(name="Foreign Affairs", parent=root), pages=0)
     ArticlePage.objects.create(article=article, number=1, body="First para.\n\nSecond para.")
     Photo.objects.create(article=article, caption="Xi and Putin", credit="Xinhua")
 

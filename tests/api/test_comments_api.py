@@ -6,7 +6,7 @@ from django.utils import timezone
 from comments.models import Comment, Flag
 from comments.services.lifecycle import comment_transition
 from tests.api.conftest import comments_url, post_comment, problem_of
-from tests.comments.moderation_factories import ArticleFactory, CommentFactory
+from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from comments.models import Comment, Flag
 from newsportal.models import IdempotencyKey
 from newsportal.services import idempotency_keys_purge
 from tests.api.conftest import post_comment, problem_of
-from tests.comments.moderation_factories import CommentFactory
+from tests.factories import CommentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from comments.models import Comment
 from comments.services.lifecycle import apply_count_deltas, comment_transition
 from newsportal.models import CommentsVersion
-from tests.comments.moderation_factories import ArticleFactory, CommentFactory
+from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
 

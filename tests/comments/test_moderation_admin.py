@@ -3,7 +3,7 @@ from django.contrib.admin.sites import site
 from django.test import Client, RequestFactory
 
 from comments.models import Comment, ModerationDecision
-from tests.comments.moderation_factories import CommentFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +17,8 @@ def admin_client_():
 
 @pytest.mark.parametrize(("action", "status"), [("approve_selected", "published"), ("spam_selected", "spam")])
 def test_admin_actions_use_the_services_and_write_the_audit(admin_client_, action, status):
-    first = CommentFactory()
-    comments = [first, CommentFactory(article=first.article)]
+    first = CommentFactory(status=Comment.Status.PENDING)
+    comments = [first, CommentFactory(article=first.article, status=Comment.Status.PENDING)]
 
     response = admin_client_.post(
         "/admin/comments/comment/", {"action": action, "_selected_action": [c.pk for c in comments]}
@@ -32,13 +32,13 @@ def test_admin_actions_use_the_services_and_write_the_audit(admin_client_, actio
 
 
 def test_comment_admin_pages_open(admin_client_):
-    comment = CommentFactory()
+    comment = CommentFactory(status=Comment.Status.PENDING)
     assert admin_client_.get("/admin/comments/comment/?status__exact=pending&q=body").status_code == 200
     assert admin_client_.get(f"/admin/comments/comment/{comment.pk}/change/").status_code == 200
 
 
 def test_decision_admin_is_read_only(admin_client_):
-    comment = CommentFactory()
+    comment = CommentFactory(status=Comment.Status.PENDING)
     admin_client_.post("/admin/comments/comment/", {"action": "reject_selected", "_selected_action": [comment.pk]})
     decision = ModerationDecision.objects.get()
     request = RequestFactory().get("/")

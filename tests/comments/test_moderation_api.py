@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 
 from comments.models import Comment, ModerationDecision
 from comments.selectors_moderation import QUEUES
-from tests.comments.moderation_factories import CommentFactory, UserFactory, make_moderator, report
+from tests.factories import CommentFactory, UserFactory, make_moderator, report
 
 pytestmark = pytest.mark.django_db
 P = Comment.Status
@@ -18,7 +18,7 @@ def mod_api():
 
 
 def test_queue_counts(mod_api):
-    CommentFactory.create_batch(2)
+    CommentFactory.create_batch(2, status=P.PENDING)
     CommentFactory(status=P.SPAM)
 
     response = mod_api.get("/api/v1/moderation/queues/")
@@ -35,7 +35,9 @@ def test_queue_counts(mod_api):
 
 
 def test_queue_list_items_say_why_they_are_there(mod_api):
-    comment = CommentFactory(spam_score=0.6, spam_reasons=["link"], hold_reasons=["suspect word: casino"])
+    comment = CommentFactory(
+        spam_score=0.6, spam_reasons=["link"], hold_reasons=["suspect word: casino"], status=P.PENDING
+    )
     report(comment, 1, note="looks like an ad")
 
     response = mod_api.get("/api/v1/moderation/queues/pending/")
@@ -53,7 +55,7 @@ def test_queue_list_items_say_why_they_are_there(mod_api):
 
 
 def test_queue_list_pages_with_page_size_capped_at_200(mod_api):
-    CommentFactory.create_batch(3)
+    CommentFactory.create_batch(3, status=P.PENDING)
 
     first = mod_api.get("/api/v1/moderation/queues/pending/?page_size=2").json()
     capped = mod_api.get("/api/v1/moderation/queues/pending/?page_size=5000")
@@ -72,7 +74,7 @@ def test_every_queue_answers_and_unknown_is_404_in_the_error_shape(mod_api):
 
 
 def test_lease_parameter_holds_the_page(mod_api):
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
 
     mod_api.get("/api/v1/moderation/queues/pending/?lease=1")
 
@@ -81,7 +83,7 @@ def test_lease_parameter_holds_the_page(mod_api):
 
 
 def test_decision_endpoint(mod_api):
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
 
     response = mod_api.post(f"/api/v1/moderation/comments/{comment.pk}/decision/", {"action": "approve"}, format="json")
 
@@ -92,7 +94,7 @@ def test_decision_endpoint(mod_api):
 
 
 def test_decision_endpoint_refuses_bad_input_with_the_one_shape(mod_api):
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
     url = f"/api/v1/moderation/comments/{comment.pk}/decision/"
 
     bad_action = mod_api.post(url, {"action": "publish"}, format="json")
@@ -110,7 +112,7 @@ def test_decision_endpoint_refuses_bad_input_with_the_one_shape(mod_api):
 
 
 def test_bulk_endpoint_with_per_id_results_and_undo(mod_api):
-    comments = CommentFactory.create_batch(3)
+    comments = CommentFactory.create_batch(3, status=P.PENDING)
     ids = [c.pk for c in comments]
 
     response = mod_api.post("/api/v1/moderation/decisions/", {"ids": ids + [424242], "action": "spam"}, format="json")
@@ -135,7 +137,7 @@ def test_bulk_endpoint_refuses_over_500_ids(mod_api):
 
 
 def test_readers_and_anonymous_are_refused():
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
     reader = APIClient()
     reader.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
     anonymous = APIClient()

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
 from comments.models import Ban, Comment, Flag, ModerationDecision, WordRule
-from tests.comments.moderation_factories import CommentFactory, UserFactory, make_moderator, report
+from tests.factories import CommentFactory, UserFactory, make_moderator, report
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def moderation_routes() -> list[str]:
 
 @pytest.fixture
 def world():
-    comment = CommentFactory()
+    comment = CommentFactory(status=Comment.Status.PENDING)
     published = CommentFactory(status=Comment.Status.PUBLISHED)
     report(published, 1)
     mod = make_moderator()

@@ -15,7 +15,7 @@ from comments.selectors_moderation import (
     moderator_section_ids,
 )
 from comments.services.moderation import comment_decide, comments_lease
-from tests.comments.moderation_factories import (
+from tests.factories import (
     ArticleFactory,
     CommentFactory,
     SectionFactory,
@@ -35,7 +35,7 @@ def pending_ids(**kwargs):
 
 def test_stored_priority_is_the_reference_formula():
     article = ArticleFactory(comment_count=99)
-    comment = CommentFactory(article=article, spam_score=0.7)
+    comment = CommentFactory(article=article, spam_score=0.7, status=P.PENDING)
     report(comment, 2)
 
     expected = stored_priority(spam_score=0.7, flag_count=2, article_comments=99, created_at=comment.created_at)
@@ -48,12 +48,12 @@ def test_pending_queue_puts_spammy_reported_busy_and_old_comments_first():
     now = timezone.now()
     quiet = ArticleFactory()
     busy = ArticleFactory(comment_count=999)
-    plain = CommentFactory(article=quiet, spam_score=0.1, created_at=now)
-    spammy = CommentFactory(article=quiet, spam_score=0.9, created_at=now)
-    reported = CommentFactory(article=quiet, spam_score=0.1, created_at=now)
+    plain = CommentFactory(article=quiet, spam_score=0.1, created_at=now, status=P.PENDING)
+    spammy = CommentFactory(article=quiet, spam_score=0.9, created_at=now, status=P.PENDING)
+    reported = CommentFactory(article=quiet, spam_score=0.1, created_at=now, status=P.PENDING)
     report(reported, 3)
-    on_busy = CommentFactory(article=busy, spam_score=0.1, created_at=now)
-    old = CommentFactory(article=quiet, spam_score=0.1, created_at=now - timedelta(hours=3))
+    on_busy = CommentFactory(article=busy, spam_score=0.1, created_at=now, status=P.PENDING)
+    old = CommentFactory(article=quiet, spam_score=0.1, created_at=now - timedelta(hours=3), status=P.PENDING)
 
     order = pending_ids()
 
@@ -65,8 +65,8 @@ def test_pending_queue_puts_spammy_reported_busy_and_old_comments_first():
 
 
 def test_a_new_report_moves_a_comment_up_without_anyone_recomputing():
-    first = CommentFactory(spam_score=0.5)
-    second = CommentFactory(spam_score=0.5, article=first.article, created_at=first.created_at)
+    first = CommentFactory(spam_score=0.5, status=P.PENDING)
+    second = CommentFactory(spam_score=0.5, article=first.article, created_at=first.created_at, status=P.PENDING)
     assert pending_ids()[0] == first.pk or pending_ids()[0] == second.pk
 
     Comment.objects.filter(pk=second.pk).update(flag_count=4)
@@ -76,7 +76,7 @@ def test_a_new_report_moves_a_comment_up_without_anyone_recomputing():
 
 def test_each_queue_holds_its_statuses():
     mod = make_moderator()
-    pending = CommentFactory()
+    pending = CommentFactory(status=P.PENDING)
     published = CommentFactory(status=P.PUBLISHED)
     reviewed = CommentFactory(status=P.PUBLISHED, reviewed_at=timezone.now(), reviewed_by=mod)
     reported = CommentFactory(status=P.PUBLISHED, reviewed_at=timezone.now())
@@ -134,11 +134,11 @@ def test_counts_are_exact_under_every_filter_and_match_the_lists():
 
 def test_filters_by_author_client_text_and_date():
     user = UserFactory(username="alice")
-    by_user = CommentFactory(user=user, author_name="Alice")
-    by_email = CommentFactory(author_email="Bob@Example.org", author_name="Bob")
-    by_client = CommentFactory(ip_hash="c" * 64)
-    text = CommentFactory(body="The minister's INTERVIEW was long.")
-    old = CommentFactory(created_at=timezone.now() - timedelta(days=10))
+    by_user = CommentFactory(user=user, author_name="Alice", status=P.PENDING)
+    by_email = CommentFactory(author_email="Bob@Example.org", author_name="Bob", status=P.PENDING)
+    by_client = CommentFactory(ip_hash="c" * 64, status=P.PENDING)
+    text = CommentFactory(body="The minister's INTERVIEW was long.", status=P.PENDING)
+    old = CommentFactory(created_at=timezone.now() - timedelta(days=10), status=P.PENDING)
 
     assert pending_ids(filters=QueueFilters(author="alice")) == [by_user.pk]
     assert pending_ids(filters=QueueFilters(author=str(user.pk))) == [by_user.pk]
@@ -153,7 +153,7 @@ def test_filters_by_author_client_text_and_date():
 
 def test_leases_hide_cards_from_other_moderators_until_they_expire():
     first, second = make_moderator("first"), make_moderator("second")
-    a, b, c = CommentFactory(), CommentFactory(), CommentFactory()
+    a, b, c = CommentFactory(status=P.PENDING), CommentFactory(status=P.PENDING), CommentFactory(status=P.PENDING)
 
     assert comments_lease(ids=[a.pk, b.pk], moderator=first) == 2
     assert comments_lease(ids=[a.pk], moderator=second) == 0  # first holds it
@@ -167,7 +167,7 @@ def test_leases_hide_cards_from_other_moderators_until_they_expire():
 def test_lease_length_comes_from_settings(settings):
     settings.NEWSPORTAL_LEASE_SECONDS = 60
     mod = make_moderator()
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
 
     comments_lease(ids=[comment.pk], moderator=mod)
 
@@ -185,8 +185,8 @@ def test_moderator_scope_limits_sections_and_includes_sub_sections():
     scope = moderator_section_ids(mod)
 
     assert scope == {section.pk, child.pk}
-    mine = CommentFactory(article=ArticleFactory(section=child))
-    CommentFactory(article=ArticleFactory(section=elsewhere))
+    mine = CommentFactory(article=ArticleFactory(section=child), status=P.PENDING)
+    CommentFactory(article=ArticleFactory(section=elsewhere), status=P.PENDING)
     assert pending_ids(sections=scope) == [mine.pk]
     assert moderation_queue_counts(sections=scope)["pending"] == 1
 
@@ -195,9 +195,9 @@ def test_author_history_counts_by_account_email_and_client():
     user = UserFactory()
     CommentFactory.create_batch(2, user=user, status=P.PUBLISHED)
     CommentFactory(user=user, status=P.SPAM)
-    current = CommentFactory(user=user)
+    current = CommentFactory(user=user, status=P.PENDING)
     guest = CommentFactory(author_email="g@example.org", status=P.REJECTED)
-    anon = CommentFactory(ip_hash="f" * 64)
+    anon = CommentFactory(ip_hash="f" * 64, status=P.PENDING)
 
     history = author_history(comments=[current, guest, anon])
 

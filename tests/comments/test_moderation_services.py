@@ -16,7 +16,7 @@ from comments.services.moderation import (
     word_rule_remove,
 )
 from newsportal.errors import ApplicationError
-from tests.comments.moderation_factories import (
+from tests.factories import (
     ArticleFactory,
     CommentFactory,
     SectionFactory,
@@ -76,18 +76,18 @@ def test_each_action_moves_the_comment_writes_one_audit_row_and_keeps_counts(mod
 
 
 def test_reject_takes_a_reason_code_from_the_fixed_list(mod):
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
 
     with pytest.raises(ApplicationError) as exc:
         comment_decide(comment=comment, action="reject", actor=mod, reason="because")
     assert exc.value.errors["reason"]
     assert comment_decide(comment=comment, action="reject", actor=mod, reason="personal_data").reason == "personal_data"
-    assert comment_decide(comment=CommentFactory(), action="reject", actor=mod).reason == "other"
+    assert comment_decide(comment=CommentFactory(status=P.PENDING), action="reject", actor=mod).reason == "other"
 
 
 def test_unknown_action_and_deleted_comment_are_refused(mod):
     with pytest.raises(ApplicationError):
-        comment_decide(comment=CommentFactory(), action="publish", actor=mod)
+        comment_decide(comment=CommentFactory(status=P.PENDING), action="publish", actor=mod)
     with pytest.raises(ApplicationError) as exc:
         comment_decide(comment=CommentFactory(status=P.DELETED, body=""), action="approve", actor=mod)
     assert exc.value.status == 409
@@ -108,7 +108,7 @@ def test_approving_a_reported_comment_resolves_its_reports(mod):
 
 
 def test_a_decision_releases_the_lease(mod):
-    comment = CommentFactory(leased_by=mod, lease_expires_at=timezone.now() + timedelta(minutes=5))
+    comment = CommentFactory(leased_by=mod, lease_expires_at=timezone.now() + timedelta(minutes=5), status=P.PENDING)
 
     comment_decide(comment=comment, action="approve", actor=mod)
 
@@ -118,7 +118,7 @@ def test_a_decision_releases_the_lease(mod):
 
 def test_bulk_decides_in_one_go_with_one_audit_row_each_and_exact_counts(mod):
     article = ArticleFactory()
-    comments = CommentFactory.create_batch(5, article=article)
+    comments = CommentFactory.create_batch(5, article=article, status=P.PENDING)
     published = CommentFactory(article=article, status=P.PUBLISHED)
     deleted = CommentFactory(article=article, status=P.DELETED, body="")
     ids = [c.pk for c in comments] + [published.pk, deleted.pk, 999999]
@@ -141,7 +141,6 @@ def test_bulk_decides_in_one_go_with_one_audit_row_each_and_exact_counts(mod):
 def test_bulk_spam_of_published_replies_keeps_reply_counts(mod):
     parent = CommentFactory(status=P.PUBLISHED)
     replies = CommentFactory.create_batch(3, article=parent.article, parent=parent, status=P.PUBLISHED)
-    Comment.objects.filter(pk=parent.pk).update(reply_count=3)
 
     comments_decide_bulk(ids=[r.pk for r in replies[:2]], action="spam", actor=mod)
 
@@ -159,7 +158,7 @@ def test_bulk_refuses_more_than_500_and_empty(mod):
 
 def test_undo_restores_each_previous_status_audited(mod):
     article = ArticleFactory()
-    pending = CommentFactory(article=article)
+    pending = CommentFactory(article=article, status=P.PENDING)
     published = CommentFactory(article=article, status=P.PUBLISHED)
     spam = CommentFactory(article=article, status=P.SPAM)
     result = comments_decide_bulk(ids=[pending.pk, published.pk, spam.pk], action="reject", actor=mod)
@@ -175,7 +174,7 @@ def test_undo_restores_each_previous_status_audited(mod):
 
 
 def test_undo_leaves_alone_a_comment_decided_again_since(mod):
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
     result = comments_decide_bulk(ids=[comment.pk], action="reject", actor=mod)
     comment_decide(comment=comment, action="approve", actor=mod)
 
@@ -188,7 +187,7 @@ def test_undo_leaves_alone_a_comment_decided_again_since(mod):
 
 def test_scoped_moderator_cannot_decide_outside_their_sections(mod):
     ModeratorScope.objects.create(user=mod, section=SectionFactory())
-    outside = CommentFactory()
+    outside = CommentFactory(status=P.PENDING)
 
     with pytest.raises(ApplicationError) as exc:
         comment_decide(comment=outside, action="approve", actor=mod)
@@ -225,8 +224,10 @@ def learning(monkeypatch):
 def test_people_s_decisions_are_sent_to_the_spam_model_after_commit(mod, learning, django_capture_on_commit_callbacks):
     calls, _ = learning
     with django_capture_on_commit_callbacks(execute=True):
-        one = comment_decide(comment=CommentFactory(), action="spam", actor=mod)
-        bulk = comments_decide_bulk(ids=[CommentFactory().pk, CommentFactory().pk], action="approve", actor=mod)
+        one = comment_decide(comment=CommentFactory(status=P.PENDING), action="spam", actor=mod)
+        bulk = comments_decide_bulk(
+            ids=[CommentFactory(status=P.PENDING).pk, CommentFactory(status=P.PENDING).pk], action="approve", actor=mod
+        )
         comment_decide(comment=CommentFactory(status=P.SPAM), action="restore", actor=mod)
         assert calls == []  # nothing before the commit
 
@@ -235,8 +236,8 @@ def test_people_s_decisions_are_sent_to_the_spam_model_after_commit(mod, learnin
 
 def test_a_large_bulk_sends_one_batch_learning_task(mod, learning, django_capture_on_commit_callbacks):
     calls, _ = learning
-    first = CommentFactory()
-    ids = [first.pk] + [CommentFactory(article=first.article).pk for _ in range(BULK_LEARNING)]
+    first = CommentFactory(status=P.PENDING)
+    ids = [first.pk] + [CommentFactory(article=first.article, status=P.PENDING).pk for _ in range(BULK_LEARNING)]
 
     with django_capture_on_commit_callbacks(execute=True):
         comments_decide_bulk(ids=ids, action="reject", actor=mod)
@@ -247,7 +248,7 @@ def test_a_large_bulk_sends_one_batch_learning_task(mod, learning, django_captur
 def test_a_dead_broker_does_not_fail_the_decision(mod, learning, django_capture_on_commit_callbacks):
     _, task = learning
     task.broken = True
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
 
     with django_capture_on_commit_callbacks(execute=True):
         comment_decide(comment=comment, action="approve", actor=mod)
@@ -261,7 +262,7 @@ def test_missing_learning_task_is_skipped_quietly(mod, monkeypatch, django_captu
 
     for name in ("learn_from_decision", "learn_pending"):
         monkeypatch.delattr(comments.tasks, name, raising=False)
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
 
     with django_capture_on_commit_callbacks(execute=True):
         comment_decide(comment=comment, action="approve", actor=mod)
@@ -272,9 +273,9 @@ def test_missing_learning_task_is_skipped_quietly(mod, monkeypatch, django_captu
 
 def test_ban_user_rejects_their_pending_comments_audited(mod):
     user = UserFactory()
-    theirs = CommentFactory.create_batch(3, user=user)
+    theirs = CommentFactory.create_batch(3, user=user, status=P.PENDING)
     published = CommentFactory(user=user, status=P.PUBLISHED)
-    someone_else = CommentFactory()
+    someone_else = CommentFactory(status=P.PENDING)
 
     result = ban_create(kind="user", comment=theirs[0], actor=mod, reason="troll", reject_pending=True)
 
@@ -290,7 +291,7 @@ def test_ban_user_rejects_their_pending_comments_audited(mod):
 
 
 def test_ban_by_ip_hash_and_email_with_expiry(mod):
-    comment = CommentFactory(author_email="Troll@Example.org", ip_hash="a" * 64)
+    comment = CommentFactory(author_email="Troll@Example.org", ip_hash="a" * 64, status=P.PENDING)
     until = timezone.now() + timedelta(days=7)
 
     by_ip = ban_create(kind="ip", comment=comment, actor=mod, expires_at=until).ban
@@ -298,7 +299,7 @@ def test_ban_by_ip_hash_and_email_with_expiry(mod):
 
     assert (by_ip.value, by_ip.expires_at) == ("a" * 64, until)
     assert by_email.value == "troll@example.org"
-    assert CommentFactory().status == P.PENDING  # reject_pending defaults to off
+    assert Comment.objects.get(pk=comment.pk).status == P.PENDING  # reject_pending defaults to off
     with pytest.raises(ApplicationError):
         ban_create(kind="ip", value="x", actor=mod, expires_at=timezone.now() - timedelta(minutes=1))
     with pytest.raises(ApplicationError):
@@ -327,7 +328,7 @@ def test_word_rules_add_normalised_refuse_duplicates_and_remove(mod):
 
 def test_counts_never_drift_over_a_mixed_sequence(mod):
     article = ArticleFactory()
-    comments = CommentFactory.create_batch(6, article=article)
+    comments = CommentFactory.create_batch(6, article=article, status=P.PENDING)
     ids = [c.pk for c in comments]
     comments_decide_bulk(ids=ids[:4], action="approve", actor=mod)
     comment_decide(comment=comments[0], action="spam", actor=mod)

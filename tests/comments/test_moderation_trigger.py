@@ -4,7 +4,7 @@ from django.db import connection
 from comments.apps import ensure_priority_trigger
 from comments.models import Comment
 from comments.priority import stored_priority
-from tests.comments.moderation_factories import CommentFactory
+from tests.factories import CommentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def test_post_migrate_restores_a_dropped_priority_trigger():
     drop_trigger()
     ensure_priority_trigger(sender=None, using="default")
 
-    comment = CommentFactory(spam_score=1.0)
+    comment = CommentFactory(spam_score=1.0, status=Comment.Status.PENDING)
     Comment.objects.filter(pk=comment.pk).update(flag_count=2)
 
     comment.refresh_from_db()

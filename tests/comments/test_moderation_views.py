@@ -8,7 +8,7 @@ from django.test import Client
 
 from comments.models import Ban, Comment, ModerationDecision, WordRule
 from comments.moderation.csv_export import safe_cell
-from tests.comments.moderation_factories import CommentFactory, UserFactory, make_moderator, report
+from tests.factories import CommentFactory, UserFactory, make_moderator, report
 
 pytestmark = pytest.mark.django_db
 P = Comment.Status
@@ -36,6 +36,7 @@ def test_queue_page_shows_why_each_card_is_there(mod_client):
         spam_reasons=[{"code": "links", "detail": "3 links"}],
         hold_reasons=["suspect word: casino"],
         author_email="guest@example.org",
+        status=P.PENDING,
     )
     report(comment, 1, note="an advert")
     CommentFactory(author_email="guest@example.org", status=P.SPAM)
@@ -53,7 +54,7 @@ def test_queue_page_shows_why_each_card_is_there(mod_client):
 
 
 def test_pages_have_no_inline_scripts_styles_or_handlers(mod_client):
-    CommentFactory()
+    CommentFactory(status=P.PENDING)
     for url in (
         "/moderation/",
         "/moderation/audit/",
@@ -78,7 +79,7 @@ def test_keyboard_script_is_served(mod_client):
 
 
 def test_opening_the_pending_page_leases_its_cards(mod, mod_client):
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
     other = make_moderator("other")
     other_client = Client()
     other_client.force_login(other)
@@ -91,7 +92,7 @@ def test_opening_the_pending_page_leases_its_cards(mod, mod_client):
 
 
 def test_decide_without_javascript_redirects_back(mod_client):
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
 
     response = mod_client.post(
         f"/moderation/comments/{comment.pk}/decide/", {"action": "approve", "next": "/moderation/"}
@@ -103,8 +104,8 @@ def test_decide_without_javascript_redirects_back(mod_client):
 
 
 def test_decide_answers_json_with_counts_for_the_script(mod_client):
-    comment = CommentFactory()
-    CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
+    CommentFactory(status=P.PENDING)
 
     response = mod_client.post(
         f"/moderation/comments/{comment.pk}/decide/",
@@ -118,7 +119,7 @@ def test_decide_answers_json_with_counts_for_the_script(mod_client):
 
 
 def test_next_must_stay_on_this_site(mod_client):
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
     response = mod_client.post(
         f"/moderation/comments/{comment.pk}/decide/", {"action": "spam", "next": "https://evil.example/"}
     )
@@ -126,7 +127,7 @@ def test_next_must_stay_on_this_site(mod_client):
 
 
 def test_bulk_then_undo_through_the_pages(mod_client):
-    comments = CommentFactory.create_batch(3)
+    comments = CommentFactory.create_batch(3, status=P.PENDING)
     ids = [c.pk for c in comments]
 
     mod_client.post("/moderation/bulk/", {"ids": ids, "action": "spam", "next": "/moderation/"})
@@ -141,8 +142,8 @@ def test_bulk_then_undo_through_the_pages(mod_client):
 
 
 def test_counts_endpoint_reports_new_pending(mod_client):
-    first = CommentFactory()
-    CommentFactory.create_batch(2)
+    first = CommentFactory(status=P.PENDING)
+    CommentFactory.create_batch(2, status=P.PENDING)
 
     start = mod_client.get("/moderation/counts/").json()
     data = mod_client.get(f"/moderation/counts/?since={first.pk}").json()
@@ -152,7 +153,7 @@ def test_counts_endpoint_reports_new_pending(mod_client):
 
 
 def test_audit_csv_is_safe_against_spreadsheet_formulas(mod, mod_client):
-    comment = CommentFactory()
+    comment = CommentFactory(status=P.PENDING)
     ModerationDecision.objects.create(
         comment=comment,
         actor=mod,
@@ -180,8 +181,8 @@ def test_safe_cell_prefixes_formula_starts(cell):
 
 
 def test_audit_page_filters_and_has_no_edit_or_delete(mod, mod_client):
-    CommentFactory()
-    a, b = CommentFactory(), CommentFactory()
+    CommentFactory(status=P.PENDING)
+    a, b = CommentFactory(status=P.PENDING), CommentFactory(status=P.PENDING)
     mod_client.post(f"/moderation/comments/{a.pk}/decide/", {"action": "approve"})
     mod_client.post(f"/moderation/comments/{b.pk}/decide/", {"action": "spam"})
 
@@ -194,8 +195,8 @@ def test_audit_page_filters_and_has_no_edit_or_delete(mod, mod_client):
 
 def test_ban_from_a_card_and_lift(mod_client):
     user = UserFactory()
-    comment = CommentFactory(user=user)
-    CommentFactory(user=user)
+    comment = CommentFactory(user=user, status=P.PENDING)
+    CommentFactory(user=user, status=P.PENDING)
 
     assert mod_client.get(f"/moderation/comments/{comment.pk}/ban/").status_code == 200
     mod_client.post(
@@ -222,9 +223,9 @@ def test_word_lists_page_adds_and_removes(mod_client):
 
 
 def test_figures_page_shows_numbers_and_svg_charts(mod_client):
-    comment = CommentFactory(hold_reasons=["new commenter"])
+    comment = CommentFactory(hold_reasons=["new commenter"], status=P.PENDING)
     mod_client.post(f"/moderation/comments/{comment.pk}/decide/", {"action": "approve"})
-    CommentFactory()
+    CommentFactory(status=P.PENDING)
 
     html = mod_client.get("/moderation/figures/").content.decode()
 
@@ -266,8 +267,8 @@ def test_login_lets_a_moderator_in():
 
 def test_queue_page_filters_by_section_and_text(mod_client):
     cache.clear()  # the sections menu is cached for a minute
-    mine = CommentFactory(body="About the harbour.")
-    other = CommentFactory(body="About the harbour too.")
+    mine = CommentFactory(body="About the harbour.", status=P.PENDING)
+    other = CommentFactory(body="About the harbour too.", status=P.PENDING)
 
     by_section = mod_client.get(f"/moderation/?section={mine.article.section_id}").content.decode()
     by_text = mod_client.get("/moderation/?q=TOO").content.decode()

@@ -18,7 +18,7 @@ from comments.services.spam_models import (
 from comments.spam.learning import in_holdout
 from comments.spam.model import TextModel
 from comments.tasks import learn_from_decision, learn_pending, retrain_spam_model
-from tests.comments.spam_support import SpamCommentFactory, SpamUserFactory
+from tests.factories import CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def fresh_spam_state():
 
 @pytest.fixture
 def moderator():
-    return SpamUserFactory()
+    return UserFactory()
 
 
 def decide(comment, action, actor, to_status):
@@ -43,7 +43,7 @@ def decide(comment, action, actor, to_status):
 def trained_comment(body: str, *, holdout: bool) -> Comment:
     """A comment whose id falls in (or out of) the frozen holdout."""
     while True:
-        comment = SpamCommentFactory(body=body)
+        comment = CommentFactory(body=body)
         if in_holdout(comment.pk) == holdout:
             return comment
         comment.delete()
@@ -132,7 +132,7 @@ def make_labels(moderator, *, flip: bool = False):
     for topic in TOPICS:
         for templates, is_spam in ((HAM, False), (SPAM, True)):
             for template in templates:
-                comment = SpamCommentFactory(body=template.format(topic))
+                comment = CommentFactory(body=template.format(topic))
                 spam = is_spam != (flip and not in_holdout(comment.pk))
                 decide(comment, "spam" if spam else "approve", moderator, Comment.Status.SPAM if spam else "published")
     spam_models.spam_labels_record_missing()
@@ -167,7 +167,7 @@ def test_retrain_is_not_promoted_when_worse_on_the_holdout(moderator):
 
 
 def test_retrain_waits_for_enough_labels(moderator):
-    decide(SpamCommentFactory(), "approve", moderator, Comment.Status.PUBLISHED)
+    decide(CommentFactory(), "approve", moderator, Comment.Status.PUBLISHED)
     spam_models.spam_labels_record_missing()
     result = spam_model_retrain(min_labels=5)
     assert not result["promoted"] and "training labels" in result["why"]

@@ -14,15 +14,12 @@ from comments.services.lifecycle import comment_transition
 from comments.services.scoring import comment_score, comments_unscored, route
 from comments.services.spam_models import spam_model_forget_loaded
 from comments.tasks import score_comment, sweep_unscored
-from tests.comments.spam_support import (
-    HAM_TEXT,
-    SPAM_TEXT,
-    SpamArticleFactory,
-    SpamCommentFactory,
-    SpamUserFactory,
-)
+from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+HAM_TEXT = "Interesting piece on the harbour expansion, but the numbers in paragraph three look off to me."
+SPAM_TEXT = "URGENT! You have won a 5000 cash prize. Call 0800 123 4567 now to claim http://bit.ly/xyz123"
 
 PENDING, PUBLISHED, SPAM = Comment.Status.PENDING, Comment.Status.PUBLISHED, Comment.Status.SPAM
 
@@ -47,7 +44,7 @@ def test_route_rules():
 
 
 def test_ham_stays_published_and_is_scored_with_reasons_and_version():
-    comment = SpamCommentFactory(body=HAM_TEXT)
+    comment = CommentFactory(body=HAM_TEXT)
 
     outcome = comment_score(comment_id=comment.pk)
 
@@ -63,7 +60,7 @@ def test_ham_stays_published_and_is_scored_with_reasons_and_version():
 
 
 def test_spam_is_routed_to_spam_and_leaves_the_published_count():
-    comment = SpamCommentFactory(body=SPAM_TEXT)
+    comment = CommentFactory(body=SPAM_TEXT)
     assert comment.article.comment_count == 1
 
     comment_score(comment_id=comment.pk)
@@ -77,7 +74,7 @@ def test_spam_is_routed_to_spam_and_leaves_the_published_count():
 
 
 def test_a_second_run_is_a_no_op():
-    comment = SpamCommentFactory(body=SPAM_TEXT)
+    comment = CommentFactory(body=SPAM_TEXT)
     comment_score(comment_id=comment.pk)
     scored = Comment.objects.get(pk=comment.pk)
 
@@ -89,8 +86,8 @@ def test_a_second_run_is_a_no_op():
 
 
 def test_a_moderators_decision_is_never_overridden():
-    moderator = SpamUserFactory()
-    comment = SpamCommentFactory(body=SPAM_TEXT)
+    moderator = UserFactory()
+    comment = CommentFactory(body=SPAM_TEXT)
     comment_transition(comment=comment, to_status=PUBLISHED, action="approve", actor=moderator)
 
     comment_score(comment_id=comment.pk)
@@ -102,30 +99,30 @@ def test_a_moderators_decision_is_never_overridden():
 
 
 def test_a_deleted_comment_keeps_its_status():
-    comment = SpamCommentFactory(body=SPAM_TEXT, status=Comment.Status.DELETED)
+    comment = CommentFactory(body=SPAM_TEXT, status=Comment.Status.DELETED)
     comment_score(comment_id=comment.pk)
     comment.refresh_from_db()
     assert comment.status == Comment.Status.DELETED and comment.scored_at is not None
 
 
 def test_a_pre_moderated_comment_stays_pending_when_clean():
-    comment = SpamCommentFactory(body=HAM_TEXT, status=PENDING)
+    comment = CommentFactory(body=HAM_TEXT, status=PENDING)
     comment_score(comment_id=comment.pk)
     comment.refresh_from_db()
     assert comment.status == PENDING and comment.scored_at is not None
 
 
 def test_a_pre_moderated_comment_goes_to_spam_when_spam():
-    comment = SpamCommentFactory(body=SPAM_TEXT, status=PENDING)
+    comment = CommentFactory(body=SPAM_TEXT, status=PENDING)
     comment_score(comment_id=comment.pk)
     comment.refresh_from_db()
     assert comment.status == SPAM
 
 
 def test_section_thresholds_hold_a_published_comment():
-    article = SpamArticleFactory()
+    article = ArticleFactory()
     ModerationPolicy.objects.create(section=article.section, spam_hold_threshold=0.0, spam_threshold=1.01)
-    comment = SpamCommentFactory(article=article, body=HAM_TEXT)
+    comment = CommentFactory(article=article, body=HAM_TEXT)
 
     comment_score(comment_id=comment.pk)
 
@@ -136,10 +133,10 @@ def test_section_thresholds_hold_a_published_comment():
 
 
 def test_an_articles_own_policy_wins_over_its_sections():
-    article = SpamArticleFactory()
+    article = ArticleFactory()
     ModerationPolicy.objects.create(section=article.section, spam_hold_threshold=0.0, spam_threshold=1.01)
     ModerationPolicy.objects.create(article=article, spam_hold_threshold=1.01, spam_threshold=1.01)
-    comment = SpamCommentFactory(article=article, body=SPAM_TEXT)
+    comment = CommentFactory(article=article, body=SPAM_TEXT)
 
     comment_score(comment_id=comment.pk)
 
@@ -150,10 +147,10 @@ def test_an_articles_own_policy_wins_over_its_sections():
 def test_same_text_on_many_articles_in_the_last_hour():
     text = "Totally agree with this, well said."
     for _ in range(4):
-        SpamCommentFactory(body=text)
-    old = SpamCommentFactory(body=text)
+        CommentFactory(body=text)
+    old = CommentFactory(body=text)
     Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
-    comment = SpamCommentFactory(body=text)
+    comment = CommentFactory(body=text)
 
     comment_score(comment_id=comment.pk)
 
@@ -162,10 +159,10 @@ def test_same_text_on_many_articles_in_the_last_hour():
 
 
 def test_posting_velocity_per_client_and_author():
-    user = SpamUserFactory()
+    user = UserFactory()
     for i in range(6):
-        SpamCommentFactory(ip_hash="same-client", user=user, body=f"Comment number {i} on the council budget.")
-    comment = SpamCommentFactory(ip_hash="same-client", user=user, body=HAM_TEXT)
+        CommentFactory(ip_hash="same-client", user=user, body=f"Comment number {i} on the council budget.")
+    comment = CommentFactory(ip_hash="same-client", user=user, body=HAM_TEXT)
 
     comment_score(comment_id=comment.pk)
 
@@ -175,13 +172,13 @@ def test_posting_velocity_per_client_and_author():
 
 
 def test_author_history_counts_spam_and_published():
-    spammer = SpamUserFactory()
-    SpamCommentFactory(user=spammer, status=SPAM)
-    SpamCommentFactory(user=spammer, status=SPAM)
-    regular = SpamUserFactory()
+    spammer = UserFactory()
+    CommentFactory(user=spammer, status=SPAM)
+    CommentFactory(user=spammer, status=SPAM)
+    regular = UserFactory()
     for _ in range(4):
-        SpamCommentFactory(user=regular)
-    bad, good = SpamCommentFactory(user=spammer, body=HAM_TEXT), SpamCommentFactory(user=regular, body=HAM_TEXT)
+        CommentFactory(user=regular)
+    bad, good = CommentFactory(user=spammer, body=HAM_TEXT), CommentFactory(user=regular, body=HAM_TEXT)
 
     comment_score(comment_id=bad.pk)
     comment_score(comment_id=good.pk)
@@ -194,15 +191,15 @@ def test_author_history_counts_spam_and_published():
 
 
 def test_guest_history_follows_the_email_address():
-    SpamCommentFactory(author_email="Spammer@Example.com", status=SPAM)
-    comment = SpamCommentFactory(author_email="spammer@example.com", body=HAM_TEXT)
+    CommentFactory(author_email="Spammer@Example.com", status=SPAM)
+    comment = CommentFactory(author_email="spammer@example.com", body=HAM_TEXT)
     comment_score(comment_id=comment.pk)
     comment.refresh_from_db()
     assert "author has 1 comment marked spam" in comment.spam_reasons
 
 
 def test_posting_signals_honeypot_and_time_to_submit():
-    comment = SpamCommentFactory(body=HAM_TEXT, signals={"honeypot": True, "seconds_to_submit": 0.8})
+    comment = CommentFactory(body=HAM_TEXT, signals={"honeypot": True, "seconds_to_submit": 0.8})
     comment_score(comment_id=comment.pk)
     comment.refresh_from_db()
     assert "hidden honeypot field filled in" in comment.spam_reasons
@@ -212,14 +209,14 @@ def test_posting_signals_honeypot_and_time_to_submit():
 
 def test_suspect_words_from_the_word_list():
     WordRule.objects.create(kind=WordRule.Kind.SUSPECT, word="crypto")
-    comment = SpamCommentFactory(body="Everyone should read about crypto before the vote.")
+    comment = CommentFactory(body="Everyone should read about crypto before the vote.")
     comment_score(comment_id=comment.pk)
     comment.refresh_from_db()
     assert "suspect words: crypto" in comment.spam_reasons
 
 
 def test_the_task_scores_a_comment():
-    comment = SpamCommentFactory(body=SPAM_TEXT)
+    comment = CommentFactory(body=SPAM_TEXT)
     score_comment.apply(args=[comment.pk])
     comment.refresh_from_db()
     assert comment.status == SPAM
@@ -231,7 +228,7 @@ def test_the_task_shrugs_off_a_deleted_row():
 
 def test_transient_errors_retry_then_hold_the_comment_as_not_scored(settings):
     settings.SPAM_SCORE_MAX_RETRIES = 3
-    comment = SpamCommentFactory(body=HAM_TEXT)
+    comment = CommentFactory(body=HAM_TEXT)
     calls = []
 
     def failing(*, comment_id):
@@ -252,7 +249,7 @@ def test_transient_errors_retry_then_hold_the_comment_as_not_scored(settings):
 
 
 def test_a_transient_error_that_clears_is_retried_into_a_score():
-    comment = SpamCommentFactory(body=HAM_TEXT)
+    comment = CommentFactory(body=HAM_TEXT)
     real, calls = scoring.comment_score, []
 
     def flaky(*, comment_id):
@@ -269,7 +266,7 @@ def test_a_transient_error_that_clears_is_retried_into_a_score():
 
 
 def test_a_bug_is_not_retried_and_goes_to_a_person():
-    comment = SpamCommentFactory(body=HAM_TEXT)
+    comment = CommentFactory(body=HAM_TEXT)
     with mock.patch.object(scoring, "comment_score", side_effect=ZeroDivisionError):
         score_comment.apply(args=[comment.pk])
     comment.refresh_from_db()
@@ -277,7 +274,7 @@ def test_a_bug_is_not_retried_and_goes_to_a_person():
 
 
 def test_the_task_backs_off_exponentially():
-    comment = SpamCommentFactory(body=HAM_TEXT)
+    comment = CommentFactory(body=HAM_TEXT)
     with (
         mock.patch.object(scoring, "comment_score", side_effect=OperationalError("down")),
         mock.patch.object(score_comment, "retry", side_effect=RuntimeError("retry")) as retry,
@@ -296,13 +293,13 @@ def _age(comment, seconds):
 
 
 def test_the_sweeper_finds_committed_but_unscored_comments_once():
-    lost = SpamCommentFactory(body=HAM_TEXT)
+    lost = CommentFactory(body=HAM_TEXT)
     _age(lost, 120)
-    fresh = SpamCommentFactory(body=HAM_TEXT)  # its task is probably still on its way
-    scored = SpamCommentFactory(body=HAM_TEXT)
+    fresh = CommentFactory(body=HAM_TEXT)  # its task is probably still on its way
+    scored = CommentFactory(body=HAM_TEXT)
     _age(scored, 120)
     comment_score(comment_id=scored.pk)
-    given_up = SpamCommentFactory(body=HAM_TEXT)
+    given_up = CommentFactory(body=HAM_TEXT)
     _age(given_up, 120)
     scoring.comment_hold_unscored(comment_id=given_up.pk)
 
@@ -311,7 +308,7 @@ def test_the_sweeper_finds_committed_but_unscored_comments_once():
 
 
 def test_the_sweeper_task_gets_the_comment_scored():
-    lost = SpamCommentFactory(body=SPAM_TEXT)
+    lost = CommentFactory(body=SPAM_TEXT)
     _age(lost, 120)
 
     assert sweep_unscored.apply().get() == 1  # eager: the enqueued score_comment runs in-process

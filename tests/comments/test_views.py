@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from comments import forms
 from comments.models import Comment, Flag, ModerationPolicy, WordRule
 from comments.services.editing import comment_edit
+from comments.services.lifecycle import comment_transition
 from comments.services.posting import comment_create
 from tests.comments.conftest import new_client
 from tests.factories import CommentFactory
@@ -166,7 +167,7 @@ def test_comment_block_paging_sorting_more_replies_and_tombstone(article, browse
     roots = [CommentFactory(article=article, body=f"root {i}") for i in range(3)]
     for i in range(5):
         CommentFactory(parent=roots[0], body=f"reply {i}")
-    Comment.objects.filter(pk=roots[1].pk).update(status="deleted", reply_count=1)
+    comment_transition(comment=roots[1], to_status="deleted", action=None)
     CommentFactory(parent=roots[1], body="reply under deleted")
     html = browser.get(article.get_absolute_url()).content.decode()
     assert "root 0" in html and "[deleted]" in html and "root 2" not in html

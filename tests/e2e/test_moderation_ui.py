@@ -3,7 +3,7 @@
 import pytest
 
 from comments.models import Comment
-from tests.comments.moderation_factories import CommentFactory, make_moderator
+from tests.factories import CommentFactory, make_moderator
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
@@ -20,8 +20,12 @@ def sign_in(page, live_server):
 
 def test_moderator_approves_with_the_keyboard(live_server, page):
     make_moderator("keyboardmod")
-    first = CommentFactory(body="Keyboard approval: the interview was thorough.", spam_score=0.9)
-    second = CommentFactory(article=first.article, body="Another held comment.", spam_score=0.1)
+    first = CommentFactory(
+        body="Keyboard approval: the interview was thorough.", spam_score=0.9, status=Comment.Status.PENDING
+    )
+    second = CommentFactory(
+        article=first.article, body="Another held comment.", spam_score=0.1, status=Comment.Status.PENDING
+    )
     sign_in(page, live_server)
     count = page.locator('[data-count="pending"]')
     assert count.inner_text() == "2"
@@ -46,8 +50,8 @@ def test_moderator_approves_with_the_keyboard(live_server, page):
 
 def test_select_with_x_and_bulk_reject_then_undo(live_server, page):
     make_moderator("keyboardmod")
-    first = CommentFactory(spam_score=0.9)
-    second = CommentFactory(article=first.article, spam_score=0.1)
+    first = CommentFactory(spam_score=0.9, status=Comment.Status.PENDING)
+    second = CommentFactory(article=first.article, spam_score=0.1, status=Comment.Status.PENDING)
     sign_in(page, live_server)
 
     page.keyboard.press("j")

@@ -18,7 +18,7 @@ from django.core.cache import cache
 from comments.models import Comment
 from newsportal import throttling
 from newsportal.models import IdempotencyKey
-from tests.comments.moderation_factories import ArticleFactory
+from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

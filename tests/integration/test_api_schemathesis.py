@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.comments.moderation_factories import ArticleFactory, CommentFactory
+from tests.factories import ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

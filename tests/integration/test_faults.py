@@ -113,11 +113,11 @@ def test_redis_outage_while_readers_post_and_read(private_redis, settings, monke
 
     from comments.models import Comment, ModerationDecision
     from comments.tasks import sweep_unscored
-    from tests.comments.spam_support import SpamArticleFactory
+    from tests.factories import ArticleFactory
     from tests.integration.test_spam_durability import _use_broker
 
     # given the production shape on one private Redis (cache and broker) with a real worker
-    article = SpamArticleFactory()
+    article = ArticleFactory()
     env = production_env(current_database_url(), private_redis.url, DJANGO_CONN_MAX_AGE="0")
     server = Gunicorn(env, workers=1)  # one process, warmed below: no cold start inside the timed phase
     worker = Worker("faults", f"{private_redis.url}/1", database_url=current_database_url())

@@ -8,7 +8,7 @@ from django.utils import timezone
 from comments.models import Comment, QueueCount
 from comments.selectors_moderation import QUEUES, QueueFilters, comment_list_moderation_queue, moderation_queue_counts
 from comments.services.moderation import comment_decide, comments_decide_bulk, comments_lease, decisions_undo
-from tests.comments.moderation_factories import ArticleFactory, CommentFactory, SectionFactory, make_moderator, report
+from tests.factories import ArticleFactory, CommentFactory, SectionFactory, make_moderator, report
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,9 @@ def test_counters_follow_every_write_and_counts_are_exact():
     mod = make_moderator()
     section = SectionFactory()
     article, other = ArticleFactory(section=section), ArticleFactory()
-    comments = CommentFactory.create_batch(6, article=article) + CommentFactory.create_batch(3, article=other)
+    comments = CommentFactory.create_batch(
+        6, article=article, status=Comment.Status.PENDING
+    ) + CommentFactory.create_batch(3, article=other, status=Comment.Status.PENDING)
     ids = [c.pk for c in comments]
     assert counters() == counted()
 

@@ -12,8 +12,8 @@ from django.conf import settings
 
 from comments.models import Comment, ModerationDecision
 from newsportal.celery import app
-from tests.comments.spam_support import SpamArticleFactory
 from tests.conftest import require
+from tests.factories import ArticleFactory
 from tests.integration.spam_processes import PrivateRedis, Worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -98,7 +98,7 @@ def test_broker_down_while_posting_then_the_sweeper_gets_every_comment_scored_on
 
     # given a worker on a live broker
     worker = start_worker(workers, redis_broker, "spam-a")
-    article = SpamArticleFactory()
+    article = ArticleFactory()
     up = [post(client, article, i) for i in range(3)]
     assert [status for status, _, _ in up] == [201] * 3
     wait_scored([cid for _, cid, _ in up], 30)
@@ -128,7 +128,7 @@ def test_a_worker_killed_mid_task_is_redelivered_and_the_comment_scored_once(
     # given a slow worker, and a short visibility timeout so the broker redelivers within the test
     slow = {"NEWSPORTAL_SCORING_TEST_DELAY": "3", "NEWSPORTAL_BROKER_VISIBILITY_TIMEOUT": "5"}
     first = start_worker(workers, redis_broker, "spam-b1", **slow)
-    article = SpamArticleFactory()
+    article = ArticleFactory()
     status, comment_id, _ = post(client, article, 0)
     assert status == 201
 
@@ -152,7 +152,7 @@ def test_a_task_delivered_twice_scores_once(client, api_settings, redis_broker, 
     from comments.tasks import score_comment
 
     start_worker(workers, redis_broker, "spam-c")
-    article = SpamArticleFactory()
+    article = ArticleFactory()
     _, comment_id, _ = post(client, article, 0)
     for _ in range(3):
         score_comment.delay(comment_id)
