@@ -45,7 +45,7 @@ from bench.harness import (  # noqa: E402
 )
 
 # Benchmarks that measure something other than an HTTP endpoint (a ranking pass, a queue query, the scorer).
-STANDALONE = ["popular_ranking.py", "moderation_queue.py", "spam_throughput.py"]
+STANDALONE = ["popular_ranking.py", "view_counting.py", "moderation_queue.py", "spam_throughput.py"]
 DOC = ROOT / "docs" / "benchmarks.md"
 
 

@@ -1,10 +1,11 @@
 """Request facts every app needs the same way: who the client is, behind a known number of proxies."""
 
 import hashlib
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.utils import timezone
 
 
 def client_ip(request) -> str:
@@ -21,10 +22,25 @@ def client_ip(request) -> str:
     return forwarded[-proxies]
 
 
+_salted: dict[tuple[str, int | None], "hashlib._Hash"] = {}  # (secret, UTC day or None) -> sha256 fed the salt
+
+
 def salted_hash(value: str, *, daily: bool = False) -> str:
-    """A stable pseudonym for an IP or user agent (SECRET_KEY-salted; with daily=True it changes every day)."""
-    salt = settings.SECRET_KEY + (timezone.now().date().isoformat() if daily else "")
-    return hashlib.sha256(f"{salt}|{value}".encode()).hexdigest()
+    """A stable pseudonym for an IP or user agent (SECRET_KEY-salted; with daily=True it changes every UTC day):
+    sha256 of "<SECRET_KEY><YYYY-MM-DD if daily>|<value>" in hex. The salted state is kept per key and day, so a
+    call hashes only `value` (it runs for every new reader's page view)."""
+    day = int(time.time() // 86400) if daily else None
+    secret = settings.SECRET_KEY
+    base = _salted.get((secret, day))
+    if base is None:
+        date = datetime.fromtimestamp(day * 86400, UTC).date().isoformat() if daily else ""
+        base = hashlib.sha256(f"{secret}{date}|".encode())
+        if len(_salted) > 8:
+            _salted.clear()
+        _salted[(secret, day)] = base
+    hasher = base.copy()
+    hasher.update(value.encode())
+    return hasher.hexdigest()
 
 
 @dataclass(frozen=True)

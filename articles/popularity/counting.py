@@ -11,14 +11,15 @@ import logging
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from http.cookies import Morsel
+from typing import NamedTuple
 
 import redis
 from crawlerdetect import CrawlerDetect
 from django.conf import settings
-from django.utils import timezone
+from django.utils.http import http_date
 
 from articles import ranking
 from articles.popularity.store import get_view_store
@@ -64,20 +65,36 @@ def is_countable(request) -> bool:
     return not is_bot(request.META.get("HTTP_USER_AGENT", "")[:500])
 
 
-@dataclass(frozen=True)
-class Visitor:
+class Visitor(NamedTuple):  # a tuple, not a dataclass: built on every counted page view
     ids: tuple[str, ...]  # every name the view is remembered under; the first is the reader's current one
-    new_cookie: str | None  # a cookie id to set on the response (first visit), else None
+    new_cookie: str | None  # a cookie id to set on the response (a new view by a reader without one), else None
+    new: bool  # whether the view counted (False: the same reader already read the article this hour)
 
 
-def visitor_for(request) -> Visitor:
+# (client IP, user agent) -> (day, fingerprint): the salted hash is computed once per reader per day and process.
+_fingerprints: dict[tuple[str, str], tuple[int, str]] = {}
+_FINGERPRINTS_MAX = 50_000
+
+
+def fingerprint(ip: str, user_agent: str) -> str:
+    """The daily-salted hash of client IP + user agent that names a reader without a cookie."""
+    day = int(time.time() // 86400)  # the UTC day, as the salt's date (timezone.now() is UTC)
+    known = _fingerprints.get((ip, user_agent))
+    if known is not None and known[0] == day:
+        return known[1]
+    value = salted_hash(f"{ip}|{user_agent}", daily=True)[:24]
+    if len(_fingerprints) >= _FINGERPRINTS_MAX:
+        _fingerprints.clear()
+    _fingerprints[(ip, user_agent)] = (day, value)
+    return value
+
+
+def _visitor_id(request) -> str:
+    """ "c:<cookie id>" for a reader with a valid cookie, else "h:<fingerprint>"."""
     cookie = request.COOKIES.get(COOKIE_NAME, "")
     if _VALID_VISITOR_ID.match(cookie):
-        return Visitor(ids=(f"c:{cookie}",), new_cookie=None)
-    ua = request.META.get("HTTP_USER_AGENT", "")[:500]
-    fingerprint = salted_hash(f"{client_ip(request)}|{ua}", daily=True)[:24]
-    new_cookie = secrets.token_urlsafe(18)
-    return Visitor(ids=(f"h:{fingerprint}", f"c:{new_cookie}"), new_cookie=new_cookie)
+        return f"c:{cookie}"
+    return f"h:{fingerprint(client_ip(request), request.META.get('HTTP_USER_AGENT', '')[:500])}"
 
 
 _last_error_log = 0.0
@@ -85,28 +102,59 @@ _last_error_log = 0.0
 
 def view_record(request, article_id: int, *, at: datetime | None = None) -> Visitor | None:
     """Count `request` as a view of `article_id` (at `at`, default now) if it is a reader's. Never raises: counting
-    must not break a page (a dead Redis is logged at most once a minute). Returns the visitor when countable."""
+    must not break a page (a dead Redis is logged at most once a minute). Returns the visitor when countable; its
+    `new_cookie` is set only when the view was new (a reader seen before in the hour is not given another id, so
+    a client that drops cookies costs no Set-Cookie and no new id on every page)."""
     global _last_error_log
     if not settings.NEWSPORTAL_COUNT_VIEWS or not is_countable(request):
         return None
-    visitor = visitor_for(request)
+    hour = ranking.hour_of(at) if at is not None else int(time.time() // 3600)
+    store = get_view_store()
+    visitor_id = _visitor_id(request)
+    # The common case, a reader's reload or page 2 within the hour: known in this process, no I/O, nothing to set.
+    if store.known(article_id=article_id, visitor_id=visitor_id, hour=hour):
+        return Visitor((visitor_id,), None, False)
+    new_cookie = None if visitor_id.startswith("c:") else secrets.token_urlsafe(18)
+    ids = (visitor_id, f"c:{new_cookie}") if new_cookie else (visitor_id,)
     try:
-        hour = ranking.hour_of(at or timezone.now())
-        get_view_store().record(article_id=article_id, visitor_ids=visitor.ids, hour=hour)
+        new = store.record(article_id=article_id, visitor_ids=ids, hour=hour)
     except (redis.RedisError, OSError) as exc:
         if time.monotonic() - _last_error_log > 60:
             _last_error_log = time.monotonic()
             log.warning("view not counted (store unavailable): %s", exc)
-    return visitor
+        new = False
+    return Visitor(ids, new_cookie, True) if new else Visitor((visitor_id,), None, False)
+
+
+class _VisitorCookie(Morsel):
+    """The `np_vid` cookie exactly as `HttpResponse.set_cookie(COOKIE_NAME, id, max_age=..., httponly=True,
+    samesite="Lax", secure=...)` writes it (a test compares the two), built from one f-string: it is set on every
+    new reader's page, and Django's path (attribute checks, an expiry date formatted per call) costs more than
+    a cached page hit's own work."""
+
+    header = ""
+
+    def OutputString(self, attrs=None):  # noqa: N802 - the name http.cookies calls
+        return self.header
+
+
+_expires = (0, "")  # (second, its "expires" date one year ahead), formatted once per second
 
 
 def set_visitor_cookie(response, visitor: Visitor | None) -> None:
-    if visitor is not None and visitor.new_cookie:
-        response.set_cookie(
-            COOKIE_NAME,
-            visitor.new_cookie,
-            max_age=COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
+    global _expires
+    if visitor is None or not visitor.new_cookie:
+        return
+    now = int(time.time())
+    if _expires[0] != now:
+        _expires = (now, http_date(now + COOKIE_MAX_AGE))
+    secure = settings.SESSION_COOKIE_SECURE
+    morsel = _VisitorCookie()
+    morsel.set(COOKIE_NAME, visitor.new_cookie, visitor.new_cookie)
+    attributes = {"expires": _expires[1], "max-age": COOKIE_MAX_AGE, "path": "/", "httponly": True, "samesite": "Lax"}
+    dict.update(morsel, attributes, secure=True if secure else "")
+    morsel.header = (
+        f"{COOKIE_NAME}={visitor.new_cookie}; expires={_expires[1]}; HttpOnly; Max-Age={COOKIE_MAX_AGE}; Path=/; "
+        f"SameSite=Lax{'; Secure' if secure else ''}"
+    )
+    response.cookies[COOKIE_NAME] = morsel

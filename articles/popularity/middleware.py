@@ -74,7 +74,7 @@ class ViewCountMiddleware:
             article_id = article_id_for_slug(slug) if slug and is_countable(request) else None
         if article_id is not None:
             visitor = view_record(request, article_id)
-            set_visitor_cookie(response, visitor)
-            if visitor is not None:
+            if visitor is not None and visitor.new:
+                set_visitor_cookie(response, visitor)
                 popular_rank_if_due()
         return response

@@ -54,10 +54,11 @@ def test_the_same_reader_again_within_the_hour_is_not_a_new_view(article):
 
 
 def test_a_reader_who_refuses_cookies_is_known_by_ip_and_user_agent(article):
-    for _ in range(3):
-        reader().get(article.get_absolute_url())  # a fresh client each time: no cookie sent back
+    responses = [reader().get(article.get_absolute_url()) for _ in range(3)]  # a fresh client: no cookie sent back
 
     assert views_of(article) == 1
+    # offered a cookie with the new view only: a repeat view sets nothing (and a cached page stays cheap)
+    assert [counting.COOKIE_NAME in r.cookies for r in responses] == [True, False, False]
 
 
 def test_distinct_readers_count_separately(article):
@@ -167,3 +168,23 @@ def test_a_dead_redis_never_breaks_the_page(article):
     response = reader().get(article.get_absolute_url())
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_the_visitor_cookie_is_written_as_djangos_set_cookie_writes_it(settings, secure):
+    settings.SESSION_COOKIE_SECURE = secure
+    ours, django = HttpResponse(), HttpResponse()
+
+    counting.set_visitor_cookie(ours, counting.Visitor(("h:x", "c:abc"), "abcdefghijklmnopqrstuvwx", True))
+    django.set_cookie(
+        counting.COOKIE_NAME,
+        "abcdefghijklmnopqrstuvwx",
+        max_age=counting.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+    )
+
+    assert ours.cookies.output() == django.cookies.output()
+    assert dict(ours.cookies[counting.COOKIE_NAME]) == dict(django.cookies[counting.COOKIE_NAME])
+    assert ours.cookies[counting.COOKIE_NAME].value == django.cookies[counting.COOKIE_NAME].value

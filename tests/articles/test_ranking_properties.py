@@ -6,14 +6,12 @@ Redis: NEWSPORTAL_TEST_POPULAR_REDIS_URL, default redis://127.0.0.1:6379/5 (skip
 under CI=true). Every example writes under its own key prefix and deletes it afterwards.
 """
 
-import os
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
 from django.test import RequestFactory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,9 +20,7 @@ from articles import ranking
 from articles.popularity import counting
 from articles.popularity.store import MemoryViewStore, RedisViewStore, use_view_store
 from tests.articles.popular_support import GOOGLEBOT, as_dict
-from tests.conftest import require
 
-REDIS_URL = os.environ.get("NEWSPORTAL_TEST_POPULAR_REDIS_URL", "redis://127.0.0.1:6379/5")
 START = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)  # on an hour boundary
 SPAN_MINUTES = 30 * 60  # 30 hours of reading: the 24-hour window cuts some of it off
 NOW = START + timedelta(minutes=SPAN_MINUTES)
@@ -75,13 +71,15 @@ def people_from(spec) -> list[Person]:
     ]
 
 
-def simulate(store, spec, events) -> None:
-    """Every event through the counting code, as the middleware calls it, into `store`."""
+def simulate(store, spec, events, *, processes=()) -> None:
+    """Every event through the counting code, as the middleware calls it, into `store`; with `processes` (more
+    stores over the same data, as other web processes would hold them), the events go round all of them."""
     people = people_from(spec)
     factory = RequestFactory()
-    use_view_store(store)
+    stores = [store, *processes]
     try:
-        for person_index, article_id, minute, how in events:
+        for index, (person_index, article_id, minute, how) in enumerate(events):
+            use_view_store(stores[index % len(stores)])
             person = people[person_index]
             headers = {"HTTP_USER_AGENT": person.user_agent, "REMOTE_ADDR": person.ip}
             if how == "prefetch":
@@ -94,6 +92,8 @@ def simulate(store, spec, events) -> None:
                 person.cookie = visitor.new_cookie
     finally:
         use_view_store(None)
+        for each in stores:  # what each process's flusher does on its own within NEWSPORTAL_POPULAR_FLUSH_SECONDS
+            each.flush()
 
 
 def reference_buckets(spec, events) -> dict[int, dict[int, int]]:
@@ -131,8 +131,8 @@ def ranked_top10(store) -> dict[str, list[int]]:
     }
 
 
-def assert_same_as_reference(store, spec, events) -> None:
-    simulate(store, spec, events)
+def assert_same_as_reference(store, spec, events, *, processes=()) -> None:
+    simulate(store, spec, events, processes=processes)
     expected = reference_buckets(spec, events)
     hours = range(ranking.hour_of(START) - 1, ranking.hour_of(NOW) + 2)
 
@@ -141,19 +141,6 @@ def assert_same_as_reference(store, spec, events) -> None:
         "most_read": reference_top10(expected, decayed=False),
         "trending": reference_top10(expected, decayed=True),
     }
-
-
-@pytest.fixture(scope="module")
-def redis_client():
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=5)
-    try:
-        client.ping()
-        reachable = True
-    except redis.RedisError:
-        reachable = False
-    require(reachable, f"Redis is not reachable at {REDIS_URL} (NEWSPORTAL_TEST_POPULAR_REDIS_URL)")
-    yield client
-    client.close()
 
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -173,6 +160,21 @@ def test_redis_counting_and_ranking_equal_the_reference(redis_client, reading):
 @given(readings())
 def test_memory_counting_and_ranking_equal_the_reference(reading):
     assert_same_as_reference(MemoryViewStore(), *reading)
+
+
+@pytest.mark.parametrize("flush_seconds", [0, 30])
+@PROPERTY
+@given(reading=readings())
+def test_web_processes_sharing_one_redis_count_as_one(redis_client, reading, flush_seconds):
+    """Each process skips the round trip for repeat views it has already seen, and queues the others (flushed at
+    the end here, long before their interval); Redis stays the authority."""
+    prefix = f"np:test:{uuid.uuid4().hex}:"
+    stores = [RedisViewStore(redis_client, prefix=prefix, flush_seconds=flush_seconds) for _ in range(3)]
+    first, *others = stores
+    try:
+        assert_same_as_reference(first, *reading, processes=others)
+    finally:
+        first.clear()
 
 
 @PROPERTY

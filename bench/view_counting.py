@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Most Popular: what counting views costs the article page (issue 6: counting on >= 95% of off, same run).
+
+    python bench/view_counting.py [--seconds 8] [--rounds 3] [--conns 16] [--redis-url redis://...]
+
+Three gunicorn servers (-w 2, production settings, one SQLite database with the seed) serve the seed article
+page: counting off, counting on with the in-process store (the embedded default) and counting on with the
+Redis store (production; `--redis-url`, default $NEWSPORTAL_BENCH_REDIS_URL or redis://127.0.0.1:6379/7,
+left out when unreachable). wrk loads them in turn, round after round (off, memory, Redis, off, ...), so all
+three see the same machine, in two traffic shapes:
+
+- "returning readers": one browser User-Agent and no cookie kept, so after the first request every view is the
+  same reader's repeat within the hour (reloads, pages 2 and 3), which the counter must recognise;
+- "new readers": every request a User-Agent never seen before, so every request is a new view that is
+  recorded (and given a cookie): the most expensive case, for a rush of new readers from a front page link.
+
+The last line is the figure; exit status 0 when every "counting on" server reaches --target of "off" in every
+traffic shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import (  # noqa: E402
+    WORK,
+    Context,
+    ensure_wrk,
+    exit_cleanly_on_sigterm,
+    prepare_database,
+    production_env,
+    project_server,
+    say,
+    wrk,
+)
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+# A different browser version on every request: a reader the counter has never seen.
+NEW_READERS_LUA = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0." ..
+    counter .. "." .. math.random(1, 1000000000) .. " Safari/537.36"
+  return wrk.format("GET", nil, {["User-Agent"] = ua})
+end
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--conns", type=int, default=16)
+    parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--target", type=float, default=0.95)
+    args = parser.parse_args()
+    exit_cleanly_on_sigterm()
+    ensure_wrk()
+
+    import os
+
+    redis_url = args.redis_url or os.environ.get("NEWSPORTAL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        say(f"Redis at {redis_url} is unreachable: the Redis store is left out")
+        redis_url = None
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    dbfile = WORK / "view-counting.sqlite3"
+    dbfile.unlink(missing_ok=True)
+    env = production_env(f"sqlite:///{dbfile}", {"NEWSPORTAL_POPULAR_MEMORY_FILE": str(WORK / "views.json")})
+    say("preparing the database (migrate, load_seed, seed_demo) ...")
+    prepare_database(env, articles=50, comments=200)
+
+    variants = {"off": {"NEWSPORTAL_COUNT_VIEWS": "0"}, "on, memory store": {"NEWSPORTAL_COUNT_VIEWS": "1"}}
+    if redis_url:
+        variants["on, Redis store"] = {"NEWSPORTAL_COUNT_VIEWS": "1", "NEWSPORTAL_POPULAR_REDIS_URL": redis_url}
+    servers = {name: project_server({**env, **extra}, f"views-{i}") for i, (name, extra) in enumerate(variants.items())}
+    path = Context(next(iter(servers.values())).base, env).seed_article_path()
+    script = WORK / "new-readers.lua"
+    script.write_text(NEW_READERS_LUA)
+    shapes = {"returning readers": ({"User-Agent": BROWSER}, None), "new readers": ({}, script)}
+
+    rps: dict[tuple[str, str], list[float]] = {}
+    try:
+        for shape, (headers, lua) in shapes.items():
+            for server in servers.values():  # warm: the page cache, the slug map, Redis's script cache
+                wrk(server.base + path, 2, args.conns, headers, lua)
+            for _ in range(args.rounds):
+                for name, server in servers.items():
+                    result = wrk(server.base + path, args.seconds, args.conns, headers, lua)
+                    if result.non_2xx or result.errors:
+                        raise SystemExit(f"{name}, {shape}: {result.non_2xx} non-2xx answers, {result.errors} errors")
+                    rps.setdefault((shape, name), []).append(result.rps)
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    say("")
+    say(f"| traffic | {' | '.join(servers)} |")
+    say(f"|---|{'---:|' * len(servers)}")
+    worst = None
+    for shape in shapes:
+        off = sum(rps[(shape, "off")]) / args.rounds
+        cells = []
+        for name in servers:
+            mean = sum(rps[(shape, name)]) / args.rounds
+            rounds = "/".join(f"{x:.0f}" for x in rps[(shape, name)])
+            if name == "off":
+                cells.append(f"{mean:,.0f} req/s ({rounds})")
+                continue
+            ratio = mean / off
+            worst = ratio if worst is None else min(worst, ratio)
+            cells.append(f"{mean:,.0f} req/s = **{100 * ratio:.0f}%** of off ({rounds})")
+        say(f"| {shape} | {' | '.join(cells)} |")
+    met = worst is not None and worst >= args.target
+    say(f"view counting on = at least {100 * worst:.0f}% of off (target {100 * args.target:.0f}%)")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
