@@ -18,9 +18,12 @@ from tests.articles.popular_support import BROWSER, GOOGLEBOT, article_make, sec
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def redis_store():
-    store = RedisViewStore.from_url(settings.REDIS_URL, prefix=f"np:itest:{uuid.uuid4().hex}:")
+@pytest.fixture(params=["queued", "per view"])
+def redis_store(request):
+    """The web processes' store (views queued, sent by a background thread; the pass sends the queue first), and
+    one that calls Redis from the request."""
+    flush = settings.NEWSPORTAL_POPULAR_FLUSH_SECONDS if request.param == "queued" else 0
+    store = RedisViewStore.from_url(settings.REDIS_URL, prefix=f"np:itest:{uuid.uuid4().hex}:", flush_seconds=flush)
     use_view_store(store)
     yield store
     store.clear()
