@@ -11,8 +11,10 @@ three see the same machine, in two traffic shapes:
 
 - "returning readers": one browser User-Agent and no cookie kept, so after the first request every view is the
   same reader's repeat within the hour (reloads, pages 2 and 3), which the counter must recognise;
-- "new readers": every request a User-Agent never seen before, so every request is a new view that is
-  recorded (and given a cookie): the most expensive case, for a rush of new readers from a front page link.
+- "new readers": every request from a client address never seen before (the servers trust one proxy, as behind
+  a load balancer, and wrk sends a new X-Forwarded-For each time), with the same browser User-Agent, so every
+  request is a new view that is recorded and given a cookie: the most expensive case, a rush of new readers
+  from a link on a front page.
 
 The last line is the figure; exit status 0 when every "counting on" server reaches --target of "off" in every
 traffic shape.
@@ -41,16 +43,13 @@ from bench.harness import (  # noqa: E402
 )
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
-# A different browser version on every request: a reader the counter has never seen.
+# A client address never seen before on every request (behind the one trusted proxy): a new reader.
 NEW_READERS_LUA = """
-counter = 0
 request = function()
-  counter = counter + 1
-  local ua = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0." ..
-    counter .. "." .. math.random(1, 1000000000) .. " Safari/537.36"
-  return wrk.format("GET", nil, {["User-Agent"] = ua})
+  local ip = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)
+  return wrk.format("GET", nil, {["X-Forwarded-For"] = ip, ["User-Agent"] = "%s"})
 end
-"""
+""" % BROWSER  # wrk.format's headers replace wrk's -H ones
 
 
 def main() -> int:
@@ -76,7 +75,10 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     dbfile = WORK / "view-counting.sqlite3"
     dbfile.unlink(missing_ok=True)
-    env = production_env(f"sqlite:///{dbfile}", {"NEWSPORTAL_POPULAR_MEMORY_FILE": str(WORK / "views.json")})
+    env = production_env(
+        f"sqlite:///{dbfile}",
+        {"NEWSPORTAL_POPULAR_MEMORY_FILE": str(WORK / "views.json"), "NEWSPORTAL_TRUSTED_PROXIES": "1"},
+    )
     say("preparing the database (migrate, load_seed, seed_demo) ...")
     prepare_database(env, articles=50, comments=200)
 
@@ -87,7 +89,7 @@ def main() -> int:
     path = Context(next(iter(servers.values())).base, env).seed_article_path()
     script = WORK / "new-readers.lua"
     script.write_text(NEW_READERS_LUA)
-    shapes = {"returning readers": ({"User-Agent": BROWSER}, None), "new readers": ({}, script)}
+    shapes = {"returning readers": ({"User-Agent": BROWSER}, None), "new readers": ({"User-Agent": BROWSER}, script)}
 
     rps: dict[tuple[str, str], list[float]] = {}
     try:
