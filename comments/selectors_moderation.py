@@ -117,6 +117,17 @@ def _filter_q(filters: QueueFilters, sections: set[int] | None) -> Q:
     return q
 
 
+# What a card shows (the queue page, comments/templates/moderation/queue.html, and the API's QueueItemOutput):
+# a third of the comment row and of its article, account and parent; building 25 full rows of each was a fifth
+# of the page's time.
+CARD_FIELDS = (
+    *("id", "status", "body", "author_name", "author_email", "user_id", "ip_hash", "created_at"),
+    *("spam_score", "spam_reasons", "hold_reasons", "flag_count", "priority", "leased_by_id", "lease_expires_at"),
+    *("article_id", "article__slug", "article__headline", "user__username"),
+    *("parent_id", "parent__author_name", "parent__body"),
+)
+
+
 def comment_list_moderation_queue(
     *,
     queue: str,
@@ -133,7 +144,7 @@ def comment_list_moderation_queue(
         qs = qs.filter(
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=timezone.now()) | Q(leased_by=moderator)
         )
-    return qs.select_related("article", "article__section", "user", "parent").order_by(*QUEUE_ORDER[queue])
+    return qs.select_related("article", "user", "parent").only(*CARD_FIELDS).order_by(*QUEUE_ORDER[queue])
 
 
 def _scalars(parts: dict[str, tuple[QuerySet, str]]) -> dict[str, int]:
