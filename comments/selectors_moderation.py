@@ -24,6 +24,9 @@ from articles.models import Article, Section
 from comments import queue_counts
 from comments.models import Comment, Flag, ModeratorScope, QueueCount
 
+# The text filter needs 3 characters: the pg_trgm index (migration 0007) matches trigrams, and a shorter text
+# would read every comment.
+TEXT_MIN_LENGTH = 3
 QUEUES = ("pending", "reported", "spam", "unreviewed", "rejected", "published")
 PUBLISHED = Comment.Status.PUBLISHED
 

@@ -276,3 +276,5 @@ def test_queue_page_filters_by_section_and_text(mod_client):
     assert f'id="card-{mine.pk}"' in by_section and f'id="card-{other.pk}"' not in by_section
     assert f'id="card-{other.pk}"' in by_text and f'id="card-{mine.pk}"' not in by_text
     assert f'<option value="{mine.article.section_id}" selected>' in by_section
+    too_short = mod_client.get("/moderation/?q=to").content.decode()
+    assert "Ensure this value has at least 3 characters" in too_short
