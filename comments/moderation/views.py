@@ -41,7 +41,7 @@ from comments.services.moderation import (
     ban_lift,
     comment_decide,
     comments_decide_bulk,
-    comments_lease,
+    comments_lease_page,
     decisions_undo,
     word_rule_add,
     word_rule_remove,
@@ -85,10 +85,13 @@ def index(request):
         queue=queue, filters=filters, sections=sections, moderator=request.user, skip_leased=queue == "pending"
     )
     offset = (page_number - 1) * PAGE_SIZE
-    cards = list(qs[offset : offset + PAGE_SIZE])
-    if queue == "pending" and cards:
-        # Opening a batch holds it: other moderators' pending pages skip these cards until the lease ends.
-        comments_lease(ids=[c.pk for c in cards], moderator=request.user)
+    if queue == "pending":
+        # Opening a batch holds it: other moderators' pending pages skip these cards until the lease ends
+        # (picked and leased in one statement, then read in the queue's order).
+        ids = comments_lease_page(queryset=qs, offset=offset, limit=PAGE_SIZE, moderator=request.user)
+        cards = list(qs.filter(pk__in=ids))
+    else:
+        cards = list(qs[offset : offset + PAGE_SIZE])
     flags = comment_flags_open(comment_ids=[c.pk for c in cards if c.flag_count])
     history = author_history(comments=cards)
     now = timezone.now()

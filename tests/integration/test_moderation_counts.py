@@ -90,3 +90,43 @@ def test_text_and_author_filters_are_served_by_their_indexes():
         counts = moderation_queue_counts(filters=filters)
         assert counts == {q: comment_list_moderation_queue(queue=q, filters=filters).count() for q in QUEUES}
         assert counts["published"] == 1
+
+
+@pytest.mark.django_db(transaction=True)  # committed rows: the other connection must see them to lock them
+def test_opening_the_pending_page_skips_cards_another_moderator_is_leasing():
+    """The page is picked and leased in one statement with FOR UPDATE SKIP LOCKED: rows another transaction holds
+    at that instant (a colleague's page being leased) are passed over, not shown to both moderators."""
+    import psycopg
+
+    from comments.services.moderation import comments_lease_page
+
+    first, second = make_moderator("first"), make_moderator("second")
+    article = ArticleFactory()
+    comments = CommentFactory.create_batch(8, article=article, status=Comment.Status.PENDING)
+    queue = comment_list_moderation_queue(queue="pending", moderator=second, skip_leased=True)
+    order = list(queue.values_list("id", flat=True))
+    assert sorted(order) == sorted(c.pk for c in comments)
+    settings_db = connection.settings_dict
+    other = psycopg.connect(
+        host=settings_db["HOST"] or "127.0.0.1",
+        port=settings_db["PORT"] or 5432,
+        user=settings_db["USER"],
+        password=settings_db["PASSWORD"] or None,
+        dbname=settings_db["NAME"],
+    )
+    try:
+        # `first` is in the middle of leasing the top three (their transaction has not committed yet).
+        other.execute("SELECT id FROM comments_comment WHERE id = ANY(%s) FOR UPDATE", [order[:3]])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # waiting on those rows would fail the test, not hang it
+
+        leased = comments_lease_page(queryset=queue, offset=0, limit=4, moderator=second)
+
+        assert sorted(leased) == sorted(order[3:7])
+    finally:
+        other.rollback()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert set(Comment.objects.filter(leased_by=second).values_list("id", flat=True)) == set(order[3:7])
+    assert not Comment.objects.filter(leased_by=first).exists()
