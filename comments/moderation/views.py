@@ -9,15 +9,17 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comments.models import Ban, Comment, WordRule
 from comments.moderation.auth import moderator_required
+from comments.moderation.cards import card_html
 from comments.moderation.charts import bar_chart
 from comments.moderation.csv_export import csv_rows
 from comments.moderation.forms import AuditFilterForm, BanForm, BulkForm, DecideForm, QueueFilterForm, WordForm
@@ -49,6 +51,7 @@ from comments.services.moderation import (
 from newsportal.errors import ApplicationError
 
 PAGE_SIZE = 25
+REASON_OPTIONS = format_html_join("", '<option value="{}">{}</option>', REJECT_REASONS.items())
 UNDO_SESSION_KEY = "moderation_undo"
 
 
@@ -95,6 +98,8 @@ def index(request):
     flags = comment_flags_open(comment_ids=[c.pk for c in cards if c.flag_count])
     history = author_history(comments=cards)
     now = timezone.now()
+    next_url = request.get_full_path()
+    csrf_input = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
     comments_url = reverse("moderation:index") + "comments/"
     article_urls: dict[int, str] = {}
     for card in cards:
@@ -106,10 +111,12 @@ def index(request):
             article_urls[card.article_id] = card.article.get_absolute_url()
         card.article_url = article_urls[card.article_id]
         card.posted = timezone.localtime(card.created_at)
-        card.spam_text = None if card.spam_score is None else f"{card.spam_score:.2f}"
         card.open_flags = flags.get(card.pk, [])
         card.history = history.get(author_key(card))
         card.current_priority = priority_at(card.priority, now)
+        card.html = card_html(
+            card, queue=queue, csrf_input=csrf_input, next_url=next_url, reason_options=REASON_OPTIONS
+        )
     total = counts[queue]
     query = filters.as_query()
     context = {
@@ -123,9 +130,8 @@ def index(request):
         "has_previous": page_number > 1,
         "total": total,
         "reasons": REJECT_REASONS,
-        "reason_options": format_html_join("", '<option value="{}">{}</option>', REJECT_REASONS.items()),
         "undo": request.session.get(UNDO_SESSION_KEY),
-        "next_url": request.get_full_path(),
+        "next_url": next_url,
     }
     return render(request, "moderation/queue.html", context)
 
