@@ -75,8 +75,7 @@ def apply_count_deltas(published_deltas: dict[tuple[int, int | None], int]) -> N
 
 
 def _add_counts(model, field: str, deltas: dict[int, int]) -> None:
-    """One UPDATE for all rows (a bulk decision touches hundreds of articles: one round trip, not hundreds),
-    rows taken in primary-key order so two bulk changes cannot deadlock on them."""
+    """One UPDATE for all rows (a bulk decision touches hundreds of articles: one round trip, not hundreds)."""
     deltas = {pk: delta for pk, delta in deltas.items() if delta}
     if len(deltas) == 1:
         ((pk, delta),) = deltas.items()
