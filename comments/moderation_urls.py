@@ -3,13 +3,13 @@
 from django.urls import path
 
 from comments.moderation import views
-from comments.moderation.auth import ThrottledLoginView
+from comments.moderation.auth import login_view
 
 app_name = "moderation"
 
 urlpatterns = [
     path("", views.index, name="index"),
-    path("login/", ThrottledLoginView.as_view(), name="login"),
+    path("login/", login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("counts/", views.counts, name="counts"),
     path("comments/<int:comment_id>/decide/", views.decide, name="decide"),

@@ -50,7 +50,7 @@ def hit(key: str, limit: int, period: int, *, now: float | None = None) -> int |
     """
     now = time.time() if now is None else now
     window = int(now // period)
-    cache_key = f"throttle:{key}:{window}"
+    cache_key = _cache_key(key, window)
     try:
         if cache.add(cache_key, 1, timeout=period + 1):
             count = 1
@@ -66,6 +66,19 @@ def hit(key: str, limit: int, period: int, *, now: float | None = None) -> int |
     if count <= limit:
         return None
     return max(1, int((window + 1) * period - now + 0.999))
+
+
+def reset(key: str, period: int, *, now: float | None = None) -> None:
+    """Forget the hits of `key` in the current window (a successful sign-in clears its guesses)."""
+    now = time.time() if now is None else now
+    try:
+        cache.delete(_cache_key(key, int(now // period)))
+    except Exception:
+        logger.warning("throttle cache unavailable; %s not reset", key, exc_info=True)
+
+
+def _cache_key(key: str, window: int) -> str:
+    return f"throttle:{key}:{window}"
 
 
 class FixedWindowThrottle(BaseThrottle):

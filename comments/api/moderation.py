@@ -16,6 +16,7 @@ from comments.models import Comment
 from comments.priority import priority_at
 from comments.selectors_moderation import (
     QUEUES,
+    TEXT_MIN_LENGTH,
     QueueFilters,
     comment_flags_open,
     comment_list_moderation_queue,
@@ -58,7 +59,7 @@ class FiltersSerializer(serializers.Serializer):
     article = serializers.IntegerField(required=False, min_value=1)
     author = serializers.CharField(required=False, max_length=254)
     client = serializers.CharField(required=False, max_length=64)
-    q = serializers.CharField(required=False, max_length=200)
+    q = serializers.CharField(required=False, min_length=TEXT_MIN_LENGTH, max_length=200)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
 
@@ -68,7 +69,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter("article", int, description="Article id"),
     OpenApiParameter("author", str, description="User id, username, author name or e-mail"),
     OpenApiParameter("client", str, description="Client IP hash"),
-    OpenApiParameter("q", str, description="Text in the comment (case-insensitive)"),
+    OpenApiParameter("q", str, description="Text in the comment (case-insensitive, at least 3 characters)"),
     OpenApiParameter("date_from", str, description="Posted on or after (YYYY-MM-DD)"),
     OpenApiParameter("date_to", str, description="Posted on or before (YYYY-MM-DD)"),
 ]

@@ -1,21 +1,18 @@
-"""Who may open /moderation/, and a login that resists password guessing.
+"""Who may open /moderation/, and its sign-in page.
 
 Anonymous visitors are sent to the login page, signed-in people without comments.can_moderate get 403.
-Failed logins are counted per client IP and username in the cache; after NEWSPORTAL_LOGIN_MAX_FAILURES within
-NEWSPORTAL_LOGIN_WINDOW seconds that pair is refused with 429 until the window passes.
+The sign-in is throttled against guessing like every sign-in of the site (newsportal/login_guard.py): past
+NEWSPORTAL_LOGIN_MAX_FAILURES attempts per client IP and username within NEWSPORTAL_LOGIN_WINDOW seconds, 429.
 """
 
-import hashlib
 from functools import wraps
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import reverse
 
-from newsportal.http import client_ip
+from newsportal.login_guard import ThrottledAuthenticationForm, login_throttled
 
 PERMISSION = "comments.can_moderate"
 
@@ -36,56 +33,15 @@ def moderator_required(view):
     return wrapped
 
 
-def _max_failures() -> int:
-    return int(getattr(settings, "NEWSPORTAL_LOGIN_MAX_FAILURES", 5))
+class ModerationLoginView(auth_views.LoginView):
+    """The moderators' sign-in page; guessing is throttled like every sign-in (newsportal/login_guard.py)."""
 
-
-def _window() -> int:
-    return int(getattr(settings, "NEWSPORTAL_LOGIN_WINDOW", 900))
-
-
-def _failure_key(request, username: str) -> str:
-    who = f"{client_ip(request)}|{username.strip().lower()}"
-    return "modlogin:" + hashlib.sha256(who.encode()).hexdigest()[:32]
-
-
-def login_failures(request, username: str) -> int:
-    return cache.get(_failure_key(request, username), 0)
-
-
-def record_login_failure(request, username: str) -> None:
-    key = _failure_key(request, username)
-    if cache.add(key, 1, _window()):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, _window())
-
-
-class ThrottledLoginView(auth_views.LoginView):
     template_name = "moderation/login.html"
+    authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = False
-
-    def post(self, request, *args, **kwargs):
-        username = request.POST.get("username", "")
-        if login_failures(request, username) >= _max_failures():
-            form = self.get_form()
-            form.errors.clear()
-            form.add_error(None, "Too many failed sign-ins. Wait a few minutes and try again.")
-            response = self.render_to_response(self.get_context_data(form=form))
-            response.status_code = 429
-            response["Retry-After"] = str(_window())
-            return response
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        record_login_failure(self.request, self.request.POST.get("username", ""))
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        cache.delete(_failure_key(self.request, self.request.POST.get("username", "")))
-        return super().form_valid(form)
 
     def get_default_redirect_url(self):
         return reverse("moderation:index")
+
+
+login_view = login_throttled(ModerationLoginView.as_view())

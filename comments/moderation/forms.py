@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from articles.models import Section
 from comments.models import Ban, ModerationDecision, WordRule
-from comments.selectors_moderation import AuditFilters, QueueFilters
+from comments.selectors_moderation import TEXT_MIN_LENGTH, AuditFilters, QueueFilters
 from comments.services.moderation import ACTIONS, MAX_BULK, REJECT_REASONS
 
 REASON_CHOICES = [("", "reason…"), *REJECT_REASONS.items()]
@@ -22,13 +22,17 @@ def section_choices() -> list[tuple[str, str]]:
 
 
 class QueueFilterForm(forms.Form):
-    section = forms.TypedChoiceField(coerce=int, choices=section_choices, required=False, empty_value=None)
+    section = forms.TypedChoiceField(coerce=int, choices=(), required=False, empty_value=None)
     article = forms.IntegerField(required=False, min_value=1, label="Article id")
     author = forms.CharField(required=False, max_length=254, label="Author (name, e-mail, user)")
     client = forms.CharField(required=False, max_length=64, label="Client (IP hash)")
-    q = forms.CharField(required=False, max_length=200, label="Text")
+    q = forms.CharField(required=False, min_length=TEXT_MIN_LENGTH, max_length=200, label="Text")
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = section_choices()  # once per page (a callable is read on every pass)
 
     def filters(self) -> QueueFilters:
         if not self.is_valid():

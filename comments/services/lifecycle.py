@@ -7,8 +7,8 @@ same transaction as the status change, with F() expressions so concurrent change
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from articles.models import Article
@@ -81,8 +81,22 @@ def _add_counts(model, field: str, deltas: dict[int, int]) -> None:
         ((pk, delta),) = deltas.items()
         model.objects.filter(pk=pk).update(**{field: F(field) + delta})
     elif deltas:
-        change = Case(*(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()), default=Value(0))
-        model.objects.filter(pk__in=sorted(deltas)).update(**{field: F(field) + change})
+        # The CASE is written as SQL: Django's Case(When(...)) resolves and copies every branch, ~0.2 ms each,
+        # i.e. ~100 ms of Python for the few hundred articles of a 500-comment bulk, for the same statement.
+        quote = connection.ops.quote_name
+        table, column, pk_column = (
+            quote(model._meta.db_table),
+            quote(model._meta.get_field(field).column),
+            quote(model._meta.pk.column),
+        )
+        pks = sorted(deltas)
+        whens = " ".join(["WHEN %s THEN %s"] * len(pks))
+        sql = (
+            f"UPDATE {table} SET {column} = {column} + CASE {pk_column} {whens} ELSE 0 END "
+            f"WHERE {pk_column} IN ({', '.join(['%s'] * len(pks))})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*(value for pk in pks for value in (pk, deltas[pk])), *pks])
 
 
 def published_delta(before: str, after: str) -> int:

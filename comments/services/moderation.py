@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -277,6 +277,32 @@ def comments_lease(*, ids: list[int], moderator, seconds: int | None = None) -> 
     until = now + timedelta(seconds=lease_seconds() if seconds is None else seconds)
     free = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now) | Q(leased_by=moderator)
     return Comment.objects.filter(free, pk__in=ids).update(leased_by=moderator, lease_expires_at=until)
+
+
+def comments_lease_page(*, queryset, offset: int, limit: int, moderator, seconds: int | None = None) -> list[int]:
+    """Lease the page `queryset[offset:offset + limit]` of a pending queue (in its order, with other moderators'
+    live leases left out: comment_list_moderation_queue(..., skip_leased=True)) to `moderator`; returns its ids.
+
+    On PostgreSQL one statement picks and leases the page, `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)`:
+    rows another moderator is leasing at this instant are skipped instead of shown to both, so two moderators
+    opening the queue together get different cards. Elsewhere (SQLite serialises writers) the page is read, then
+    leased with comments_lease."""
+    page = queryset.values_list("id", flat=True)[offset : offset + limit]
+    if connection.vendor != "postgresql":
+        ids = list(page)
+        comments_lease(ids=ids, moderator=moderator, seconds=seconds)
+        return ids
+    until = timezone.now() + timedelta(seconds=lease_seconds() if seconds is None else seconds)
+    sql, params = page.query.sql_with_params()
+    table = connection.ops.quote_name(Comment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET leased_by_id = %s, lease_expires_at = %s "
+            f"FROM ({sql} FOR UPDATE OF {table} SKIP LOCKED) AS page WHERE {table}.id = page.id "
+            f"RETURNING {table}.id",
+            [moderator.pk, until, *params],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 # --- bans -------------------------------------------------------------------------------------------------

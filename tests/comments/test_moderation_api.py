@@ -71,6 +71,9 @@ def test_every_queue_answers_and_unknown_is_404_in_the_error_shape(mod_api):
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     bad = mod_api.get("/api/v1/moderation/queues/pending/?article=x")
     assert bad.status_code == 400 and "article" in bad.json()["errors"]
+    short = mod_api.get("/api/v1/moderation/queues/pending/?q=ab")  # no trigram in it: it would read every row
+    assert short.status_code == 400 and "q" in short.json()["errors"]
+    assert mod_api.get("/api/v1/moderation/queues/?q=ab").status_code == 400
 
 
 def test_lease_parameter_holds_the_page(mod_api):

@@ -53,6 +53,28 @@ def test_queue_page_shows_why_each_card_is_there(mod_client):
     assert comment.article.headline in html
 
 
+def test_card_escapes_every_field_and_its_form_carries_a_working_csrf_token(mod):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(mod)
+    comment = CommentFactory(user=UserFactory(username="<b>u</b>"), author_name="A & <B>", status=P.PENDING)
+    report(comment, 1, note="<i>rude</i>")
+
+    html = client.get("/moderation/").content.decode()
+    card = html[html.index(f'id="card-{comment.pk}"') :]
+    card = card[: card.index("</article>")]
+
+    assert "A &amp; &lt;B&gt; (user &lt;b&gt;u&lt;/b&gt;)" in card
+    assert "Reports (1)" in card and ": &lt;i&gt;rude&lt;/i&gt;" in card and "<i>" not in card
+    assert 'value="approve"' in card and "Back to pending" not in card  # a pending card's buttons
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', card).group(1)
+    decided = client.post(
+        f"/moderation/comments/{comment.pk}/decide/", {"action": "approve", "csrfmiddlewaretoken": token}
+    )
+    assert decided.status_code == 303
+    comment.refresh_from_db()
+    assert comment.status == P.PUBLISHED
+
+
 def test_pages_have_no_inline_scripts_styles_or_handlers(mod_client):
     CommentFactory(status=P.PENDING)
     for url in (
@@ -276,3 +298,5 @@ def test_queue_page_filters_by_section_and_text(mod_client):
     assert f'id="card-{mine.pk}"' in by_section and f'id="card-{other.pk}"' not in by_section
     assert f'id="card-{other.pk}"' in by_text and f'id="card-{mine.pk}"' not in by_text
     assert f'<option value="{mine.article.section_id}" selected>' in by_section
+    too_short = mod_client.get("/moderation/?q=to").content.decode()
+    assert "Ensure this value has at least 3 characters" in too_short
