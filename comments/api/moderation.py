@@ -29,7 +29,7 @@ from comments.services.moderation import (
     REJECT_REASONS,
     comment_decide,
     comments_decide_bulk,
-    comments_lease,
+    comments_lease_page,
     decisions_undo,
 )
 from newsportal.api import PageNumberPagination
@@ -175,7 +175,13 @@ class QueueListApi(ModerationApi):
         paginator = QueuePagination(known_count=None if known is None else known[name])
         page = paginator.paginate_queryset(qs, request, view=self)
         if lease:
-            comments_lease(ids=[c.pk for c in page], moderator=request.user)
+            # picked and leased in one statement (SKIP LOCKED on PostgreSQL), as the web queue does: two clients
+            # opening the queue together get different cards
+            per_page = paginator.page.paginator.per_page
+            ids = comments_lease_page(
+                queryset=qs, offset=(paginator.page.number - 1) * per_page, limit=per_page, moderator=request.user
+            )
+            page = list(qs.filter(pk__in=ids))
         context = {"flags": comment_flags_open(comment_ids=[c.pk for c in page]), "now": timezone.now()}
         return paginator.get_paginated_response(QueueItemOutput(page, many=True, context=context).data)
 

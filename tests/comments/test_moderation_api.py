@@ -85,6 +85,19 @@ def test_lease_parameter_holds_the_page(mod_api):
     assert comment.leased_by is not None
 
 
+def test_two_moderators_leasing_get_different_cards(mod_api):
+    CommentFactory.create_batch(3, status=P.PENDING)
+    other = APIClient()
+    other.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=make_moderator('mod2')).key}")
+
+    first = mod_api.get("/api/v1/moderation/queues/pending/?lease=1&page_size=2").json()["results"]
+    second = other.get("/api/v1/moderation/queues/pending/?lease=1&page_size=2").json()["results"]
+
+    assert len(first) == 2 and len(second) == 1
+    assert {c["id"] for c in first}.isdisjoint({c["id"] for c in second})
+    assert all(c["leased_by"] is not None for c in first + second)
+
+
 def test_decision_endpoint(mod_api):
     comment = CommentFactory(status=P.PENDING)
 
