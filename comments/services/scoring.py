@@ -99,6 +99,9 @@ _CLIENT = "ip_hash = %(ip_hash)s"
 _USER = "user_id = %(user_id)s"
 _EMAIL = "user_id IS NULL AND UPPER(author_email) = UPPER(%(email)s)"
 _NOBODY = "1 = 0"
+# Comments per hand-written statement: far below SQLite's 500 arms of a compound SELECT and both databases'
+# limits on parameters, whatever SPAM_SCORE_BACKLOG is.
+STATEMENT_ROWS = 100
 _COUNTS = ("same_text_articles", "client_recent", "author_recent", "author_published", "author_rejected", "author_spam")
 
 
@@ -129,16 +132,18 @@ def _context_query(comment: Comment, prefix: str) -> tuple[str, dict]:
 def scoring_contexts(comments: Sequence[Comment]) -> dict[int, Context]:
     """What the database says around each comment: the same text elsewhere, posting velocity, author history.
 
-    One round trip for all: each comment's aggregate is its own arm of a UNION ALL, planned with its own
-    constants (so each still uses its indexes)."""
-    arms, params = [], {}
-    for i, comment in enumerate(comments):
-        sql, arm_params = _context_query(comment, f"c{i}_")
-        arms.append(sql)
-        params.update(arm_params)
+    One round trip per STATEMENT_ROWS comments: each comment's aggregate is its own arm of a UNION ALL, planned
+    with its own constants (so each still uses its indexes)."""
+    rows = {}
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(arms), params)
-        rows = {row[0]: [value or 0 for value in row[1:]] for row in cursor.fetchall()}
+        for start in range(0, len(comments), STATEMENT_ROWS):
+            arms, params = [], {}
+            for i, comment in enumerate(comments[start : start + STATEMENT_ROWS]):
+                sql, arm_params = _context_query(comment, f"c{i}_")
+                arms.append(sql)
+                params.update(arm_params)
+            cursor.execute(" UNION ALL ".join(arms), params)
+            rows.update((row[0], [value or 0 for value in row[1:]]) for row in cursor.fetchall())
     return {comment.pk: _context(comment, rows[comment.pk]) for comment in comments}
 
 
@@ -267,12 +272,14 @@ def _write_scores(rows: list[tuple[int, str, float, list[str]]], *, now, version
     """Store (id, status, score, reasons) for locked rows; `now` becomes scored_at (and status_changed_at)."""
     adapt = connection.ops.adapt_datetimefield_value
     reasons = "CAST(v.column4 AS jsonb)" if connection.vendor == "postgresql" else "v.column4"
-    sql = _WRITE_SQL.format(reasons=reasons, rows=", ".join(["(%s, %s, %s, %s)"] * len(rows)))
-    params = [adapt(now), adapt(now), version]
-    for comment_id, status, score, why in rows:
-        params += [comment_id, status, score, json.dumps(why)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        for start in range(0, len(rows), STATEMENT_ROWS):
+            chunk = rows[start : start + STATEMENT_ROWS]
+            sql = _WRITE_SQL.format(reasons=reasons, rows=", ".join(["(%s, %s, %s, %s)"] * len(chunk)))
+            params = [adapt(now), adapt(now), version]
+            for comment_id, status, score, why in chunk:
+                params += [comment_id, status, score, json.dumps(why)]
+            cursor.execute(sql, params)
 
 
 def _score_and_route(comments: list[Comment]) -> list[ScoreOutcome]:

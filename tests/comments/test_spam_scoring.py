@@ -220,6 +220,23 @@ def test_same_text_on_many_articles_in_the_last_hour():
     assert "same text on 5 articles in the last hour" in comment.spam_reasons
 
 
+def test_a_backlog_larger_than_one_statement_gets_each_comment_its_own_signals(monkeypatch):
+    monkeypatch.setattr(scoring, "STATEMENT_ROWS", 2)
+    text = "Totally agree with this, well said."
+    same = [CommentFactory(body=text) for _ in range(4)]  # four articles
+    other = CommentFactory(body=HAM_TEXT)
+
+    comment_score(comment_id=other.pk, backlog=10)
+
+    for i, comment in enumerate(same, start=1):
+        reasons = Comment.objects.get(pk=comment.pk).spam_reasons
+        if i == 1:
+            assert not any(r.startswith("same text") for r in reasons)
+        else:  # each sees the copies posted before it
+            assert f"same text on {i} articles in the last hour" in reasons
+    assert not any(r.startswith("same text") for r in Comment.objects.get(pk=other.pk).spam_reasons)
+
+
 def test_posting_velocity_per_client_and_author():
     user = UserFactory()
     for i in range(6):
