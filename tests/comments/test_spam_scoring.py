@@ -301,6 +301,22 @@ def test_the_task_scores_a_comment():
     assert comment.status == SPAM
 
 
+def test_a_worker_task_scores_a_backlog_and_an_eager_one_only_its_own_comment(settings):
+    settings.SPAM_SCORE_BACKLOG = 10
+    first, second = CommentFactory(body=HAM_TEXT), CommentFactory(body=SPAM_TEXT)
+
+    score_comment.apply(args=[second.pk])  # eager: inside the caller's request
+    assert Comment.objects.get(pk=first.pk).scored_at is None
+
+    third = CommentFactory(body=HAM_TEXT)
+    score_comment.push_request(is_eager=False)  # as a worker runs it
+    try:
+        score_comment.run(third.pk)
+    finally:
+        score_comment.pop_request()
+    assert Comment.objects.get(pk=first.pk).scored_at is not None
+
+
 def test_the_task_shrugs_off_a_deleted_row():
     score_comment.apply(args=[987654])  # no exception, nothing to do
 
