@@ -256,7 +256,7 @@ def _claim_backlog(comment_id: int, limit: int) -> list[Comment]:
 
 
 # One UPDATE for every scored row, hand-written for the same reason as the aggregate above: bulk_update compiles
-# a CASE WHEN per row and field, which cost most of a worker's CPU. VALUES columns are column1..4 in both
+# a CASE WHEN per row and field, which took a third of a worker's CPU. VALUES columns are column1..4 in both
 # PostgreSQL and SQLite; status_changed_at moves only where the status does.
 _WRITE_SQL = """
 UPDATE comments_comment SET
