@@ -10,7 +10,8 @@
    and to the queue empty (a task may score others awaiting their score; theirs then find nothing to do). CPU
    time per comment of the worker, the PostgreSQL backend serving it and the broker, for the whole run.
 3. Every measured comment is enqueued a second time: the rate at which the worker drains those no-op tasks is
-   the ceiling of this worker and broker for a task that finds its work done (and no second audit row may appear).
+   the ceiling of this worker and broker for a task that finds its work done. The run fails unless every comment
+   has exactly one score audit row and every article's published count matches its rows.
 4. The active model alone scores texts one at a time, as the worker does (texts per second), and in a batch.
 5. The worker's resident memory with its model loaded (/proc).
 Targets: >= 200 comments/s, >= 2,000 texts/s, < 300 MB. The last line is the figure; exit 0 when all are met.
@@ -116,6 +117,7 @@ def main() -> int:
 
     django.setup()
     import redis as redis_client
+    from django.db.models import Count, Q
     from django.utils import timezone
 
     from articles.models import Article, Section
@@ -198,6 +200,10 @@ def main() -> int:
         audit_rows = ModerationDecision.objects.filter(comment_id__in=ids, action="score").count()
         if audit_rows != len(ids):
             raise SystemExit(f"{audit_rows} score audit rows for {len(ids)} comments: a second run was not a no-op")
+        published = Count("comments", filter=Q(comments__status="published"))
+        drifted = [a.pk for a in Article.objects.annotate(n=published) if a.n != a.comment_count]
+        if drifted:
+            raise SystemExit(f"published counts drifted on articles {drifted}")
     finally:
         if worker is not None:
             worker.stop()
