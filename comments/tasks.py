@@ -10,15 +10,11 @@ import time
 
 from celery import shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
+from comments.services.scoring import TRANSIENT_ERRORS
 from comments.spam.learning import backoff_seconds
 
 log = logging.getLogger(__name__)
-
-# Worth retrying: the database restarting, a dropped connection, a lock timeout. Anything else is a bug that a
-# retry will not fix, so the comment goes straight to a person.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 def _give_up(comment_id: int) -> None:
@@ -38,13 +34,16 @@ def _give_up(comment_id: int) -> None:
     ignore_result=True,
 )
 def score_comment(self, comment_id: int) -> None:
-    """Score and route one comment; a second run is a no-op. Transient errors retry with exponential backoff."""
+    """Score and route one comment, with up to SPAM_SCORE_BACKLOG others awaiting their score in the same
+    transaction; a second run is a no-op. Transient errors retry with exponential backoff."""
     from comments.services.scoring import comment_score
 
     if settings.SPAM_SCORING_TEST_DELAY:
         time.sleep(settings.SPAM_SCORING_TEST_DELAY)
     try:
-        comment_score(comment_id=comment_id)
+        # An eager task (the embedded default) runs inside a web request: that request scores its own comment only.
+        backlog = 0 if self.request.is_eager else settings.SPAM_SCORE_BACKLOG
+        comment_score(comment_id=comment_id, backlog=backlog)
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= self.max_retries:
             log.error("comment %s not scored after %s retries: %s", comment_id, self.max_retries, exc)

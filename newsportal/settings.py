@@ -271,6 +271,9 @@ SPAM_THRESHOLD = 0.9
 SPAM_MIN_LABELS = env_int("NEWSPORTAL_SPAM_MIN_LABELS", 200)
 SPAM_COLD_START_MODEL_WEIGHT = 0.5
 SPAM_VELOCITY_MINUTES = 10
+# A score_comment task also scores up to this many other comments awaiting their score, in one transaction: under
+# load one transaction serves many comments and their own tasks find them done (0 = each task its own comment).
+SPAM_SCORE_BACKLOG = env_int("NEWSPORTAL_SPAM_SCORE_BACKLOG", 50)
 SPAM_SCORE_MAX_RETRIES = env_int("NEWSPORTAL_SPAM_MAX_RETRIES", 5)
 SPAM_RETRY_BACKOFF_SECONDS = 2.0  # first retry after 2 s, then 4, 8, ... (capped at 5 minutes)
 SPAM_SWEEP_AFTER_SECONDS = 30  # comments committed this long ago and still unscored are enqueued again

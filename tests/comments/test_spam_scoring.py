@@ -85,6 +85,68 @@ def test_a_second_run_is_a_no_op():
     assert ModerationDecision.objects.filter(comment=comment).count() == 1
 
 
+def test_a_backlog_is_scored_in_the_same_transaction_and_its_own_tasks_then_do_nothing():
+    # given comments awaiting their score on one article, one given up as "not scored", one decided by a person
+    article = ArticleFactory()
+    first = CommentFactory(article=article, body=HAM_TEXT)
+    spam = CommentFactory(article=article, body=SPAM_TEXT)
+    held = CommentFactory(article=article, body=HAM_TEXT)
+    scoring.comment_hold_unscored(comment_id=held.pk)
+    decided = CommentFactory(article=article, body=SPAM_TEXT)
+    comment_transition(comment=decided, to_status=PUBLISHED, action="approve", actor=UserFactory())
+    later = CommentFactory(article=article, body=HAM_TEXT)
+    article.refresh_from_db()
+    assert article.comment_count == 4  # first, spam, decided, later
+
+    # when the first comment's task scores it with a backlog
+    outcome = comment_score(comment_id=first.pk, backlog=10)
+
+    # then the comments awaiting a score are scored and routed too, counts exact, one audit row each
+    assert outcome.comment_id == first.pk and outcome.after == PUBLISHED
+    rows = {c.pk: c for c in Comment.objects.filter(article=article)}
+    assert rows[spam.pk].status == SPAM and rows[spam.pk].scored_at is not None
+    assert rows[later.pk].status == PUBLISHED and rows[later.pk].scored_at is not None
+    assert rows[first.pk].scored_at == rows[spam.pk].scored_at  # one transaction
+    # a person's comments are left to the person
+    assert rows[held.pk].scored_at is None and rows[held.pk].status == PENDING
+    assert rows[decided.pk].scored_at is None and rows[decided.pk].status == PUBLISHED
+    article.refresh_from_db()
+    assert article.comment_count == 3
+    decisions = ModerationDecision.objects.filter(action="score").exclude(reason="not scored")
+    assert sorted(decisions.values_list("comment_id", flat=True)) == sorted([first.pk, spam.pk, later.pk])
+    # and their own tasks find nothing to do
+    assert comment_score(comment_id=spam.pk, backlog=10) is None
+    assert comment_score(comment_id=later.pk, backlog=10) is None
+    assert decisions.count() == 3
+
+
+def test_the_backlog_is_bounded_and_oldest_first():
+    comments = [CommentFactory(body=HAM_TEXT) for _ in range(4)]
+
+    comment_score(comment_id=comments[3].pk, backlog=2)
+
+    scored = [Comment.objects.get(pk=c.pk).scored_at is not None for c in comments]
+    assert scored == [True, True, False, True]
+
+
+def test_a_backlog_that_fails_leaves_this_comment_scored_alone_and_the_others_to_their_tasks():
+    # given a backlog comment whose text trips a bug in scoring
+    good = CommentFactory(body=HAM_TEXT)
+    poison = CommentFactory(body="a text that trips a bug")
+    real = scoring.text_features
+
+    def buggy(text, words=()):
+        if text == poison.body:
+            raise ZeroDivisionError("a bug")
+        return real(text, words)
+
+    with mock.patch.object(scoring, "text_features", buggy):
+        outcome = comment_score(comment_id=good.pk, backlog=10)
+
+    assert outcome is not None and Comment.objects.get(pk=good.pk).scored_at is not None
+    assert Comment.objects.get(pk=poison.pk).scored_at is None  # not given up: its own task decides
+
+
 def test_a_moderators_decision_is_never_overridden():
     moderator = UserFactory()
     comment = CommentFactory(body=SPAM_TEXT)
@@ -158,6 +220,23 @@ def test_same_text_on_many_articles_in_the_last_hour():
     assert "same text on 5 articles in the last hour" in comment.spam_reasons
 
 
+def test_a_backlog_larger_than_one_statement_gets_each_comment_its_own_signals(monkeypatch):
+    monkeypatch.setattr(scoring, "STATEMENT_ROWS", 2)
+    text = "Totally agree with this, well said."
+    same = [CommentFactory(body=text) for _ in range(4)]  # four articles
+    other = CommentFactory(body=HAM_TEXT)
+
+    comment_score(comment_id=other.pk, backlog=10)
+
+    for i, comment in enumerate(same, start=1):
+        reasons = Comment.objects.get(pk=comment.pk).spam_reasons
+        if i == 1:
+            assert not any(r.startswith("same text") for r in reasons)
+        else:  # each sees the copies posted before it
+            assert f"same text on {i} articles in the last hour" in reasons
+    assert not any(r.startswith("same text") for r in Comment.objects.get(pk=other.pk).spam_reasons)
+
+
 def test_posting_velocity_per_client_and_author():
     user = UserFactory()
     for i in range(6):
@@ -222,6 +301,22 @@ def test_the_task_scores_a_comment():
     assert comment.status == SPAM
 
 
+def test_a_worker_task_scores_a_backlog_and_an_eager_one_only_its_own_comment(settings):
+    settings.SPAM_SCORE_BACKLOG = 10
+    first, second = CommentFactory(body=HAM_TEXT), CommentFactory(body=SPAM_TEXT)
+
+    score_comment.apply(args=[second.pk])  # eager: inside the caller's request
+    assert Comment.objects.get(pk=first.pk).scored_at is None
+
+    third = CommentFactory(body=HAM_TEXT)
+    score_comment.push_request(is_eager=False)  # as a worker runs it
+    try:
+        score_comment.run(third.pk)
+    finally:
+        score_comment.pop_request()
+    assert Comment.objects.get(pk=first.pk).scored_at is not None
+
+
 def test_the_task_shrugs_off_a_deleted_row():
     score_comment.apply(args=[987654])  # no exception, nothing to do
 
@@ -231,7 +326,7 @@ def test_transient_errors_retry_then_hold_the_comment_as_not_scored(settings):
     comment = CommentFactory(body=HAM_TEXT)
     calls = []
 
-    def failing(*, comment_id):
+    def failing(*, comment_id, **kwargs):
         calls.append(comment_id)
         raise OperationalError("server closed the connection unexpectedly")
 
@@ -252,7 +347,7 @@ def test_a_transient_error_that_clears_is_retried_into_a_score():
     comment = CommentFactory(body=HAM_TEXT)
     real, calls = scoring.comment_score, []
 
-    def flaky(*, comment_id):
+    def flaky(*, comment_id, **kwargs):
         calls.append(comment_id)
         if len(calls) == 1:
             raise OperationalError("deadlock detected")
