@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Most Popular: what counting views costs the article page (issue 6: counting on >= 95% of off, same run).
 
-    python bench/view_counting.py [--seconds 8] [--rounds 3] [--conns 16] [--redis-url redis://...]
+    python bench/view_counting.py [--seconds 5] [--rounds 5] [--conns 16] [--redis-url redis://...]
 
 Three gunicorn servers (-w 2, production settings, one SQLite database with the seed) serve the seed article
 page: counting off, counting on with the in-process store (the embedded default) and counting on with the
@@ -16,13 +16,15 @@ three see the same machine, in two traffic shapes:
   request is a new view that is recorded and given a cookie: the most expensive case, a rush of new readers
   from a link on a front page.
 
-The last line is the figure; exit status 0 when every "counting on" server reaches --target of "off" in every
-traffic shape.
+Each round's ratio is taken against the "off" figure of the same round, and the median of the rounds is the
+figure (a round that another process on the machine disturbed does not decide it). The last line is the figure;
+exit status 0 when every "counting on" server reaches --target of "off" in every traffic shape.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from pathlib import Path
 
@@ -44,18 +46,21 @@ from bench.harness import (  # noqa: E402
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 # A client address never seen before on every request (behind the one trusted proxy): a new reader.
-NEW_READERS_LUA = """
+NEW_READERS_LUA = (
+    """
 request = function()
   local ip = "10." .. math.random(0, 255) .. "." .. math.random(0, 255) .. "." .. math.random(1, 254)
   return wrk.format("GET", nil, {["X-Forwarded-For"] = ip, ["User-Agent"] = "%s"})
 end
-""" % BROWSER  # wrk.format's headers replace wrk's -H ones
+"""
+    % BROWSER
+)  # wrk.format's headers replace wrk's -H ones
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--conns", type=int, default=16)
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--target", type=float, default=0.95)
@@ -111,17 +116,17 @@ def main() -> int:
     say(f"|---|{'---:|' * len(servers)}")
     worst = None
     for shape in shapes:
-        off = sum(rps[(shape, "off")]) / args.rounds
+        off = rps[(shape, "off")]
         cells = []
         for name in servers:
-            mean = sum(rps[(shape, name)]) / args.rounds
+            mean = statistics.mean(rps[(shape, name)])
             rounds = "/".join(f"{x:.0f}" for x in rps[(shape, name)])
             if name == "off":
                 cells.append(f"{mean:,.0f} req/s ({rounds})")
                 continue
-            ratio = mean / off
+            ratio = statistics.median(on / base for on, base in zip(rps[(shape, name)], off, strict=True))
             worst = ratio if worst is None else min(worst, ratio)
-            cells.append(f"{mean:,.0f} req/s = **{100 * ratio:.0f}%** of off ({rounds})")
+            cells.append(f"{mean:,.0f} req/s, median round **{100 * ratio:.0f}%** of off ({rounds})")
         say(f"| {shape} | {' | '.join(cells)} |")
     met = worst is not None and worst >= args.target
     say(f"view counting on = at least {100 * worst:.0f}% of off (target {100 * args.target:.0f}%)")
