@@ -168,7 +168,7 @@ def main() -> int:
         cursor.execute("SELECT pg_backend_pid()") if connection.vendor == "postgresql" else None
         backend = cursor.fetchone()[0] if connection.vendor == "postgresql" else None
     backend0 = _proc_cpu(backend)
-    profiler = cProfile.Profile() if args.profile else None
+    profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU time, not waiting
     with connection.execute_wrapper(timed_sql):
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if profiler:
