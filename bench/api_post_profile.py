@@ -3,12 +3,12 @@
 
 Calls the project's WSGI application directly (no socket, no gunicorn) with the bench's POST: a guest comment
 with unique text on the seed article, rate limits off, scoring enqueued on a Redis broker. Reports per POST:
-the process CPU time, the wall time, the SQL statements and the wall time spent in them (the database's own
-work and the commit's fsync included), and the time spent publishing to the broker. `--profile` adds the
-cProfile top functions.
+the process CPU time, the wall time, the PostgreSQL backend's CPU time (read from /proc: same machine), the SQL
+statements and the wall time spent in them, in the commit (its fsync) and in publishing to the broker.
+`--profile` adds cProfile's top functions, timed in CPU time (waiting is not work).
 
     DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://127.0.0.1:6379/<db> \
-        .venv/bin/python bench/api_post_profile.py [-n 300] [--profile]
+        .venv/bin/python bench/api_post_profile.py [-n 300] [--sql] [--profile [--sort tottime]]
 
 The database must have been migrated and have the seed article (manage.py migrate && manage.py load_seed).
 The POSTed comments stay in the database; the broker queue fills with their scoring tasks (no worker reads it:
@@ -39,7 +39,7 @@ os.environ.setdefault("NEWSPORTAL_RATE_LIMITS_ENABLED", "0")
 os.environ.setdefault("NEWSPORTAL_API_RATE_WRITE", "off")
 
 
-def environ_for(path: str, body: bytes, n: int) -> dict:
+def environ_for(path: str, body: bytes) -> dict:
     return {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": path,
@@ -73,13 +73,27 @@ def _proc_cpu(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _timed(func, totals: dict, key: str):
+    """func, adding its wall time to totals[key] on every call (the measured process only; nothing else changes)."""
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            totals[key] += time.perf_counter() - started
+
+    return timed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=300, help="measured POSTs (default 300, after 30 warm-up ones)")
-    parser.add_argument("--profile", action="store_true", help="print cProfile's top functions (cumulative)")
-    parser.add_argument("--top", type=int, default=40)
-    parser.add_argument("--pyinstrument", action="store_true", help="print pyinstrument's call tree (if installed)")
-    parser.add_argument("--sql", action="store_true", help="print the SQL of one POST")
+    parser.add_argument("--sql", action="store_true", help="print the statements of one POST")
+    parser.add_argument("--profile", action="store_true", help="cProfile over the measured POSTs, in CPU time")
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative (default), tottime, ...")
+    parser.add_argument("--filter", default="", help="cProfile: only functions whose file:line(name) matches")
+    parser.add_argument("--top", type=int, default=40, help="cProfile: how many functions (default 40)")
     args = parser.parse_args()
 
     import django
@@ -101,106 +115,62 @@ def main() -> int:
         raise SystemExit("no seed article: run manage.py load_seed first")
     path = f"/api/v1/articles/{article.pk}/comments/"
     run = f"{os.getpid()}-{int(time.time())}"
-    counter = 0
+    sent = 0
 
-    def post() -> int:
-        nonlocal counter
-        counter += 1
-        body = json.dumps({"name": "Bench Reader", "body": f"Bench comment {run}-{counter}"}).encode()
+    def post() -> None:
+        nonlocal sent
+        sent += 1
+        body = json.dumps({"name": "Bench Reader", "body": f"Bench comment {run}-{sent}"}).encode()
         status = []
-        chunks = app(environ_for(path, body, counter), lambda s, h, exc_info=None: status.append(s))
+        chunks = app(environ_for(path, body), lambda s, h, exc_info=None: status.append(s))
         b"".join(chunks)
-        if hasattr(chunks, "close"):
-            chunks.close()
-        return int(status[0].split()[0])
+        chunks.close()
+        if not status[0].startswith("201"):
+            raise SystemExit(f"POST answered {status[0]}")
 
-    sql_seconds = 0.0
-
-    def timed_sql(execute, sql, params, many, context):
-        nonlocal sql_seconds
-        t = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            sql_seconds += time.perf_counter() - t
-
-    publish_seconds = 0.0
-    delay = tasks.score_comment.delay
-
-    def timed_delay(*a, **kw):
-        nonlocal publish_seconds
-        t = time.perf_counter()
-        try:
-            return delay(*a, **kw)
-        finally:
-            publish_seconds += time.perf_counter() - t
-
-    tasks.score_comment.delay = timed_delay
-
-    commit_seconds = 0.0
-    commits = 0
-    real_commit = connection._commit
-
-    def timed_commit():
-        nonlocal commit_seconds, commits
-        commits += 1
-        t = time.perf_counter()
-        try:
-            return real_commit()
-        finally:
-            commit_seconds += time.perf_counter() - t
-
-    connection._commit = timed_commit
+    # Wall time in the statements, the commit and the broker publish (wrapped in this process only).
+    waits = {"sql": 0.0, "commit": 0.0, "publish": 0.0}
+    tasks.score_comment.delay = _timed(tasks.score_comment.delay, waits, "publish")
+    connection._commit = _timed(connection._commit, waits, "commit")
 
     for _ in range(30):
-        code = post()
-        if code != 201:
-            raise SystemExit(f"warm-up POST answered {code}")
+        post()
     with CaptureQueriesContext(connection) as one:
         post()
-    queries = len(one.captured_queries)
-    commits, commit_seconds, publish_seconds = 0, 0.0, 0.0
+    statements = [query["sql"] for query in one.captured_queries]  # now: the next request empties the log
     if args.sql:
-        for q in one.captured_queries:
-            print(q["sql"][:300])
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()") if connection.vendor == "postgresql" else None
-        backend = cursor.fetchone()[0] if connection.vendor == "postgresql" else None
+        for sql in statements:
+            print(sql[:300])
+    backend = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+    waits.update(sql=0.0, commit=0.0, publish=0.0)
     backend0 = _proc_cpu(backend)
-    profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU time, not waiting
-    with connection.execute_wrapper(timed_sql):
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    with connection.execute_wrapper(lambda execute, *a: _timed(execute, waits, "sql")(*a)):
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        if args.pyinstrument:
-            from pyinstrument import Profiler
-
-            sampler = Profiler(interval=0.0002)
-            sampler.start()
         for _ in range(args.n):
-            code = post()
-            if code != 201:
-                raise SystemExit(f"POST answered {code}")
+            post()
         if profiler:
             profiler.disable()
-        if args.pyinstrument:
-            sampler.stop()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-    n = args.n
-    print(f"{n} POSTs: wall {1000 * wall / n:.2f} ms, CPU {1000 * cpu / n:.2f} ms per POST")
+
+    def ms(seconds: float) -> str:
+        return f"{1000 * seconds / args.n:.2f} ms"
+
+    print(f"{args.n} POSTs: wall {ms(wall)}, CPU {ms(cpu)} per POST")
     if backend0 is not None:
-        backend_cpu = _proc_cpu(backend) - backend0
-        print(f"  PostgreSQL backend (pid {backend}) CPU: {1000 * backend_cpu / n:.2f} ms per POST")
-    print(f"  SQL: {queries} statements per POST, wall in them {1000 * sql_seconds / n:.2f} ms")
-    print(f"  COMMIT: {commits / n:.1f} per POST, wall in them {1000 * commit_seconds / n:.2f} ms")
-    print(f"  broker publish (score_comment.delay): wall {1000 * publish_seconds / n:.2f} ms")
-    print(f"  load average: {Path('/proc/loadavg').read_text().split()[:3]}")
-    if args.pyinstrument:
-        print(sampler.output_text(show_all=False, color=False, short_mode=False))
+        print(f"  PostgreSQL backend (pid {backend}) CPU: {ms(_proc_cpu(backend) - backend0)} per POST")
+    print(f"  SQL: {len(statements)} statements per POST (BEGIN and COMMIT included), wall in them {ms(waits['sql'])}")
+    print(f"  COMMIT: wall {ms(waits['commit'])}; broker publish (score_comment.delay): wall {ms(waits['publish'])}")
+    print(f"  load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(os.environ.get("PROFILE_FILTER", ""), args.top)
+        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.filter, args.top)
         print(out.getvalue())
     return 0
 
