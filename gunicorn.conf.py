@@ -9,6 +9,9 @@ import shutil
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# GUNICORN_THREADS=N > 1 serves N requests at a time in each worker (gunicorn's gthread worker): a request waiting
+# on PostgreSQL (a commit's fsync) or Redis leaves the worker to another one. 1 (the default): the sync worker.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A worker that takes longer than this for one request is killed and replaced (the request gets a 502 upstream).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20

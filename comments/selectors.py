@@ -7,11 +7,12 @@ for the first replies of all of them together (a window function numbers each th
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Section
 from comments import policy
 from comments.models import Comment, ModerationPolicy
 
@@ -27,16 +28,34 @@ REPLIES_PER_PAGE = 50
 VISIBLE = Q(status=Comment.Status.PUBLISHED) | Q(status=Comment.Status.DELETED, reply_count__gt=0)
 
 
+# The article's own policy, else the one of the nearest section up its chain of parents: one statement (a
+# recursive walk up the sections; SQLite and PostgreSQL alike). MAX_SECTION_DEPTH bounds a corrupt cycle.
+MAX_SECTION_DEPTH = 32
+_POLICY_SQL = """
+WITH RECURSIVE chain (id, parent_id, depth) AS (
+    SELECT id, parent_id, 0 FROM {section} WHERE id = %s
+    UNION ALL
+    SELECT s.id, s.parent_id, chain.depth + 1 FROM {section} s JOIN chain ON s.id = chain.parent_id
+    WHERE chain.depth < {max_depth}
+)
+SELECT p.* FROM {policy} p LEFT JOIN chain ON p.section_id = chain.id
+WHERE p.article_id = %s OR chain.id IS NOT NULL
+ORDER BY CASE WHEN p.article_id IS NULL THEN 1 ELSE 0 END, chain.depth
+LIMIT 1
+"""
+
+
 def policy_for_article(article: Article) -> ModerationPolicy:
-    """The article's own policy, else the nearest section ancestor's, else post-moderation (an unsaved default)."""
-    sections = article.section.path() if article.section_id else []
-    rows = ModerationPolicy.objects.filter(Q(article_id=article.pk) | Q(section_id__in=[s.pk for s in sections]))
-    by_owner = {("article", p.article_id) if p.article_id else ("section", p.section_id): p for p in rows}
-    if ("article", article.pk) in by_owner:
-        return by_owner["article", article.pk]
-    for section in reversed(sections):
-        if ("section", section.pk) in by_owner:
-            return by_owner["section", section.pk]
+    """The article's own policy, else the nearest section ancestor's, else post-moderation (an unsaved default).
+
+    One query: posting reads it on every comment, so it must not cost a query per section level."""
+    sql = _POLICY_SQL.format(
+        section=connection.ops.quote_name(Section._meta.db_table),
+        policy=connection.ops.quote_name(ModerationPolicy._meta.db_table),
+        max_depth=MAX_SECTION_DEPTH,
+    )
+    for found in ModerationPolicy.objects.raw(sql, [article.section_id or 0, article.pk]):
+        return found
     return ModerationPolicy(mode=ModerationPolicy.Mode.POST)
 
 

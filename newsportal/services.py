@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from newsportal.models import CommentsVersion, IdempotencyKey
@@ -25,12 +25,18 @@ def comments_version_bump(article_ids) -> None:
 
     Registered with comments.services.lifecycle.on_comments_changing: it runs inside the transaction that
     changes what readers see, so the new version commits (or rolls back) together with the change and no
-    reader can get an old page under a new state. Two statements however many articles a bulk touches.
+    reader can get an old page under a new state. One statement however many articles a bulk touches: an
+    upsert (a new row starts at 1, an existing one adds 1; SQLite and PostgreSQL share the syntax).
     """
     ids = sorted(set(article_ids))  # a fixed order: two bulk changes never deadlock on these rows
-    now = timezone.now()
-    CommentsVersion.objects.bulk_create(
-        [CommentsVersion(article_id=article_id, version=0, changed_at=now) for article_id in ids],
-        ignore_conflicts=True,
-    )
-    CommentsVersion.objects.filter(pk__in=ids).update(version=F("version") + 1, changed_at=now)
+    if not ids:
+        return
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table = connection.ops.quote_name(CommentsVersion._meta.db_table)
+    rows = ", ".join(["(%s, 1, %s)"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (article_id, version, changed_at) VALUES {rows} "
+            f"ON CONFLICT (article_id) DO UPDATE SET version = {table}.version + 1, changed_at = excluded.changed_at",
+            [value for article_id in ids for value in (article_id, now)],
+        )

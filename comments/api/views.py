@@ -12,14 +12,12 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from articles.models import Article
 from comments.api import selectors
 from comments.api.serializers import (
     CommentCreatedSerializer,
@@ -242,7 +240,9 @@ class ArticleCommentsApi(FastReadMixin, APIView):
         ],
     )
     def post(self, request, article_id: int):
-        article = get_object_or_404(Article.objects.published(), pk=article_id)
+        article = selectors.published_article(article_id=article_id)
+        if article is None:
+            raise Http404
         serializer = CommentCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

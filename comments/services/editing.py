@@ -22,6 +22,7 @@ from comments.services.posting import (
     policy_decision,
     secret_matches,
     validate_body,
+    word_patterns,
 )
 from newsportal.errors import ApplicationError
 
@@ -61,14 +62,15 @@ def comment_edit(*, comment: Comment, body: str, user=None, secret: str | None =
     _check_may_change(comment, user=user, secret=secret)
     body = text.normalise_body(body)
     validate_body(body)
-    check_banned_words(body)
+    patterns = word_patterns()
+    check_banned_words(body, patterns=patterns)
     author = user if user is not None and user.is_authenticated else None
     decision = policy_decision(
         article=comment.article,
         body=body,
         user=author,
         email=comment.author_email,
-        hold_reasons=hold_reasons_for_text(body),
+        hold_reasons=hold_reasons_for_text(body, patterns=patterns),
     )
     with transaction.atomic():
         result = comment_transition(
