@@ -478,13 +478,13 @@ def render_table(rows: list[Row], standalone: list[tuple[str, str, str]], *, com
     return "\n".join(lines)
 
 
-def write_between_markers(doc: Path, block: str) -> None:
-    """Replace what is between the bench markers (adding them at the end when missing); prose outside stays."""
+def write_between_markers(doc: Path, block: str, *, start: str = MARK_START, end: str = MARK_END) -> None:
+    """Replace what is between the markers (adding them at the end when missing); prose outside stays."""
     text = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    new = f"{MARK_START}\n{block}\n{MARK_END}"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        _, tail = rest.split(MARK_END, 1)
+    new = f"{start}\n{block}\n{end}"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
         text = head + new + tail
     else:
         text = text.rstrip("\n") + "\n\n" + new + "\n"

@@ -24,6 +24,7 @@ exit status 0 when every "counting on" server reaches --target of "off" in every
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import sys
 from pathlib import Path
@@ -33,16 +34,26 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (  # noqa: E402
+    ROOT,
     WORK,
     Context,
     ensure_wrk,
     exit_cleanly_on_sigterm,
+    machine,
     prepare_database,
     production_env,
     project_server,
     say,
+    write_between_markers,
     wrk,
 )
+
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 # A client address never seen before on every request (behind the one trusted proxy): a new reader.
@@ -64,6 +75,7 @@ def main() -> int:
     parser.add_argument("--conns", type=int, default=16)
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--target", type=float, default=0.95)
+    parser.add_argument("--no-write", action="store_true", help="leave docs/benchmarks.md alone")
     args = parser.parse_args()
     exit_cleanly_on_sigterm()
     ensure_wrk()
@@ -111,9 +123,14 @@ def main() -> int:
         for server in servers.values():
             server.stop()
 
-    say("")
-    say(f"| traffic | {' | '.join(servers)} |")
-    say(f"|---|{'---:|' * len(servers)}")
+    lines = [
+        f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine()}, load average {load_average()}: "
+        f"`python bench/view_counting.py`, gunicorn -w 2, wrk -c{args.conns}, {args.rounds} rounds of "
+        f"{args.seconds} s per server and shape.",
+        "",
+        f"| traffic | {' | '.join(servers)} |",
+        f"|---|{'---:|' * len(servers)}",
+    ]
     worst = None
     for shape in shapes:
         off = rps[(shape, "off")]
@@ -127,9 +144,14 @@ def main() -> int:
             ratio = statistics.median(on / base for on, base in zip(rps[(shape, name)], off, strict=True))
             worst = ratio if worst is None else min(worst, ratio)
             cells.append(f"{mean:,.0f} req/s, median round **{100 * ratio:.0f}%** of off ({rounds})")
-        say(f"| {shape} | {' | '.join(cells)} |")
+        lines.append(f"| {shape} | {' | '.join(cells)} |")
     met = worst is not None and worst >= args.target
-    say(f"view counting on = at least {100 * worst:.0f}% of off (target {100 * args.target:.0f}%)")
+    figure = f"view counting on = at least {100 * worst:.0f}% of off (target {100 * args.target:.0f}%)"
+    lines += ["", figure + "."]
+    say("\n" + "\n".join(lines))
+    if not args.no_write:
+        write_between_markers(DOC, "\n".join(lines), start="<!-- views:start -->", end="<!-- views:end -->")
+    say(figure)
     return 0 if met else 1
 
 
