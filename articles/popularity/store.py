@@ -56,22 +56,25 @@ class ViewStore(Protocol):
 # KEYS, per view: its (hour, article) dedup set, the hour's counter block, the hour's set of blocks in use.
 # ARGV: the sets' TTL, the counters' TTL, then per view: its offset in the block, the block, n, and its n ids.
 RECORD_SCRIPT = """
-local a, counted = 3, {}
+local a, counted, touched = 3, {}, {}
 for v = 0, #KEYS / 3 - 1 do
-  local seen, counters, blocks = KEYS[v * 3 + 1], KEYS[v * 3 + 2], KEYS[v * 3 + 3]
+  local seen, counters = KEYS[v * 3 + 1], KEYS[v * 3 + 2]
   local n, new = tonumber(ARGV[a + 2]), 1
   for i = a + 3, a + 2 + n do
     if redis.call('SADD', seen, ARGV[i]) == 0 then new = 0 end
   end
-  redis.call('EXPIRE', seen, ARGV[1])
-  if new == 1 then
+  if new == 1 then  -- a set is born with a new view: its TTL is set then
+    redis.call('EXPIRE', seen, ARGV[1])
     redis.call('BITFIELD', counters, 'OVERFLOW', 'SAT', 'INCRBY', 'u32', '#' .. ARGV[a], 1)
-    redis.call('EXPIRE', counters, ARGV[2])
-    redis.call('SADD', blocks, ARGV[a + 1])
-    redis.call('EXPIRE', blocks, ARGV[2])
+    touched[counters] = {KEYS[v * 3 + 3], ARGV[a + 1]}
   end
   counted[#counted + 1] = tostring(new)
   a = a + 3 + n
+end
+for counters, blocks in pairs(touched) do  -- once per counter block of the batch, not once per view
+  redis.call('EXPIRE', counters, ARGV[2])
+  redis.call('SADD', blocks[1], blocks[2])
+  redis.call('EXPIRE', blocks[1], ARGV[2])
 end
 return table.concat(counted)
 """
