@@ -1,0 +1,129 @@
+"""How many stripes the section-level queue counters need: concurrent posters in ONE section on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/np_bench_stripes .venv/bin/python bench/counter_stripes.py
+        [--writers 8] [--posts 150] [--rounds 3]
+
+Each writer (its own connection) posts held comments on the articles of one section, one transaction per post as
+comments/services/posting.py does it: the INSERT (the counting trigger), the UPDATE of its path (counts nothing),
+then the commit, with synchronous_commit on. With one counter row per (section, status, reviewed), every poster
+holds the section's pending row from its INSERT to its commit, so posters queue behind each other's commits; with
+stripes they spread over several rows. Compared in the same run, alternating, with the triggers installed as:
+`articles` (the article level only: no section row at all, the ceiling), `1 stripe`, and `N stripes`.
+Prints posts per second and the median / 95th percentile time of a post's transaction.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/np_bench_stripes")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsportal.settings")
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
+
+INSERT = """
+INSERT INTO comments_comment (article_id, depth, path, author_name, author_email, body, status, created_at,
+    status_changed_at, hold_reasons, reply_count, flag_count, ip_hash, ua_hash, signals, secret_hash, spam_reasons,
+    model_version, priority, body_hash)
+VALUES (%s, 0, '', 'Bench', '', 'A held comment.', 'pending', now(), now(), '[]', 0, 0, '', '', '{}', '', '[]', '',
+    0, '') RETURNING id
+"""
+
+
+def writer(dsn: str, articles: list[int], posts: int, seed: int, gate: threading.Barrier, out: list) -> None:
+    import psycopg
+
+    rng = random.Random(seed)
+    with psycopg.connect(dsn) as conn:
+        gate.wait()
+        for _ in range(posts):
+            start = time.perf_counter()
+            with conn.transaction():
+                cid = conn.execute(INSERT, [rng.choice(articles)]).fetchone()[0]
+                conn.execute("UPDATE comments_comment SET path = %s WHERE id = %s", [f"{cid:010d}", cid])
+            out.append(time.perf_counter() - start)
+
+
+def run(dsn: str, articles: list[int], writers: int, posts: int) -> tuple[float, float, float]:
+    gate = threading.Barrier(writers + 1)
+    times: list[float] = []
+    threads = [threading.Thread(target=writer, args=(dsn, articles, posts, i, gate, times)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    gate.wait()
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    times.sort()
+    return len(times) / elapsed, statistics.median(times) * 1000, times[int(len(times) * 0.95)] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--posts", type=int, default=150, help="posts per writer per run")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    from moderation_queue import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from articles.models import Article, Section
+    from comments import queue_counts
+
+    call_command("migrate", verbosity=0)
+    section, _ = Section.objects.get_or_create(slug="stripes-bench", defaults={"name": "Stripes bench"})
+    if Article.objects.filter(section=section).count() < 50:
+        Article.objects.bulk_create(
+            [Article(section=section, slug=f"stripes-{i}", headline=f"Stripes {i}") for i in range(50)]
+        )
+    articles = list(Article.objects.filter(section=section).values_list("id", flat=True))
+    s = connection.settings_dict
+    dsn = f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432} user={s['USER']} dbname={s['NAME']}"
+    configs = {
+        "articles": queue_counts.sql_create(sections=False),
+        "1 stripe": queue_counts.sql_create(stripes=1),
+        f"{queue_counts.STRIPES} stripes": queue_counts.sql_create(),
+    }
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in configs}
+    load = os.getloadavg()[0]
+    try:
+        for _ in range(args.rounds):
+            for name, sql in configs.items():
+                with connection.cursor() as cursor:
+                    cursor.execute(sql)
+                results[name].append(run(dsn, articles, args.writers, args.posts))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(queue_counts.sql_create())  # what the migration installs
+            cursor.execute("DELETE FROM comments_comment")
+            queue_counts.recount(connection)
+    print(
+        f"{args.writers} writers x {args.posts} posts in one section, {args.rounds} rounds alternating; "
+        f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    )
+    print("| triggers | posts/s (median of rounds) | post median | post p95 |")
+    print("|---|---:|---:|---:|")
+    for name, rows in results.items():
+        rate = statistics.median(r[0] for r in rows)
+        med = statistics.median(r[1] for r in rows)
+        p95 = statistics.median(r[2] for r in rows)
+        print(f"| {name} | {rate:.0f} | {med:.1f} ms | {p95:.1f} ms |")
+
+
+if __name__ == "__main__":
+    main()
