@@ -1,14 +1,14 @@
 """How many stripes the section-level queue counters need: concurrent posters in ONE section on PostgreSQL.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/np_bench_stripes .venv/bin/python bench/counter_stripes.py
-        [--writers 8] [--posts 150] [--rounds 3]
+        [--writers 8] [--posts 150] [--rounds 3] [--stripes 1,4,8,16]
 
 Each writer (its own connection) posts held comments on the articles of one section, one transaction per post as
 comments/services/posting.py does it: the INSERT (the counting trigger), the UPDATE of its path (counts nothing),
 then the commit, with synchronous_commit on. With one counter row per (section, status, reviewed), every poster
 holds the section's pending row from its INSERT to its commit, so posters queue behind each other's commits; with
 stripes they spread over several rows. Compared in the same run, alternating, with the triggers installed as:
-`articles` (the article level only: no section row at all, the ceiling), `1 stripe`, and `N stripes`.
+`articles` (the article level only: no section row at all, the ceiling), then each stripe count asked for.
 Prints posts per second and the median / 95th percentile time of a post's transaction.
 """
 
@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--posts", type=int, default=150, help="posts per writer per run")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stripes", default="1,4,8,16", help="stripe counts to compare")
     args = parser.parse_args()
 
     from moderation_queue import ensure_database
@@ -94,11 +95,9 @@ def main() -> None:
     articles = list(Article.objects.filter(section=section).values_list("id", flat=True))
     s = connection.settings_dict
     dsn = f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432} user={s['USER']} dbname={s['NAME']}"
-    configs = {
-        "articles": queue_counts.sql_create(sections=False),
-        "1 stripe": queue_counts.sql_create(stripes=1),
-        f"{queue_counts.STRIPES} stripes": queue_counts.sql_create(),
-    }
+    configs = {"articles": queue_counts.sql_create(sections=False)}
+    for n in (int(x) for x in args.stripes.split(",")):
+        configs[f"{n} stripe{'s' if n > 1 else ''}"] = queue_counts.sql_create(stripes=n)
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in configs}
     load = os.getloadavg()[0]
     try:

@@ -26,7 +26,7 @@ MOVE_STRIPE, which no writer uses, so it never waits on a writer's counter rows 
 
 # Measured (bench/counter_stripes.py, docs/benchmarks.md "Moderation"): 8 writers posting in one section.
 STRIPES = 8
-MOVE_STRIPE = STRIPES  # article moves write here: never a writer's row
+MOVE_STRIPE = -1  # article moves write here: never a writer's row (those are 0 to STRIPES - 1)
 MOVE_TRIES = 20  # x 10 ms: how long a move waits for that article's writers in flight
 
 # Before migration 0009 (and after reversing it) only the article level was kept: migration 0006 installs that.
@@ -159,18 +159,26 @@ LOCK TABLE comments_comment IN SHARE MODE;
 LOCK TABLE articles_article IN SHARE MODE;
 """
 
-# Ground truth and what the counters say, as {(article or section id, status, reviewed): n} without zeros.
-SQL_ARTICLE_TRUTH = (
-    "SELECT article_id, status, reviewed_at IS NOT NULL, COUNT(*) FROM comments_comment GROUP BY 1, 2, 3"
-)
-SQL_ARTICLE_COUNTERS = "SELECT article_id, status, reviewed, n FROM comments_queuecount WHERE n <> 0"
-SQL_SECTION_TRUTH = """
-SELECT a.section_id, c.status, c.reviewed_at IS NOT NULL, COUNT(*)
-FROM comments_comment c JOIN articles_article a ON a.id = c.article_id GROUP BY 1, 2, 3
+# Every key whose counter differs from COUNT(*) over the rows, per level; one statement each, so the rows and the
+# counters are read in one snapshot (the triggers change both in the same transaction: no false drift while
+# comments are being written).
+_DRIFT = """
+SELECT key, status, reviewed, COALESCE(kept.n, 0), COALESCE(truth.n, 0)
+FROM ({truth}) AS truth FULL JOIN ({kept}) AS kept USING (key, status, reviewed)
+WHERE COALESCE(kept.n, 0) <> COALESCE(truth.n, 0) ORDER BY 1, 2, 3
 """
-SQL_SECTION_COUNTERS = """
-SELECT section_id, status, reviewed, SUM(n) FROM comments_sectionqueuecount GROUP BY 1, 2, 3 HAVING SUM(n) <> 0
-"""
+SQL_DRIFT = {
+    "article": _DRIFT.format(
+        truth="SELECT article_id AS key, status, reviewed_at IS NOT NULL AS reviewed, COUNT(*) AS n "
+        "FROM comments_comment GROUP BY 1, 2, 3",
+        kept="SELECT article_id AS key, status, reviewed, n FROM comments_queuecount",
+    ),
+    "section": _DRIFT.format(
+        truth="SELECT a.section_id AS key, c.status, c.reviewed_at IS NOT NULL AS reviewed, COUNT(*) AS n "
+        "FROM comments_comment c JOIN articles_article a ON a.id = c.article_id GROUP BY 1, 2, 3",
+        kept="SELECT section_id AS key, status, reviewed, SUM(n) AS n FROM comments_sectionqueuecount GROUP BY 1, 2, 3",
+    ),
+}
 
 
 def install(connection, *, sections: bool = True) -> None:
@@ -192,19 +200,13 @@ def recount(connection, *, sections: bool = True) -> None:
 
 
 def drift(connection) -> list[tuple[str, tuple, int, int]]:
-    """[(level, key, counter, rows)] for every key whose counter differs from COUNT(*) over the rows."""
+    """[(level, (article or section id, status, reviewed), counter, rows)] for every key that drifts."""
     out = []
     with connection.cursor() as cursor:
-        for level, truth_sql, counter_sql in (
-            ("article", SQL_ARTICLE_TRUTH, SQL_ARTICLE_COUNTERS),
-            ("section", SQL_SECTION_TRUTH, SQL_SECTION_COUNTERS),
-        ):
-            cursor.execute(truth_sql)
-            truth = {tuple(row[:3]): row[3] for row in cursor.fetchall()}
-            cursor.execute(counter_sql)
-            kept = {tuple(row[:3]): row[3] for row in cursor.fetchall()}
-            out += [(level, key, kept.get(key, 0), truth.get(key, 0)) for key in sorted(truth.keys() | kept.keys())]
-    return [row for row in out if row[2] != row[3]]
+        for level, sql in SQL_DRIFT.items():
+            cursor.execute(sql)
+            out += [(level, (key, status, reviewed), kept, truth) for key, status, reviewed, kept, truth in cursor]
+    return out
 
 
 def uses_counters(connection) -> bool:
