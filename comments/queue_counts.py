@@ -5,7 +5,7 @@ One statement-level trigger per operation reads the statement's transition table
 changes per key and applies them to both levels with INSERT ... ON CONFLICT, in the transaction of the change, so
 the counts are exact whatever code path (ORM save, bulk UPDATE, COPY, raw SQL) wrote the comments. A statement
 that changes no key (a lease, a score) nets to nothing and touches no counter row. Keys are applied in a fixed
-order (articles, then sections; each sorted) so two transactions cannot deadlock on them.
+order (articles, then sections; each sorted) so two statements cannot deadlock on them.
 
 The section level is what the unfiltered and section-scoped queue counts read: a few hundred rows whatever the
 number of articles (the article level is ~7 rows per article). Each transaction writes the stripe
@@ -15,16 +15,17 @@ the first commits; the reader sums the stripes.
 An article moving to another section moves its counts (`comments_sectionqueuecount_move`, a row trigger on
 articles_article that fires only when section_id changes). For that to be exact, the section a writer credits
 and the counts the move reads must not race: every counting statement takes FOR KEY SHARE on its articles' rows
-(which does not conflict with other writers, nor with updates of an article's counters) and credits the section
-of the version it locked; the move upgrades its article row to FOR UPDATE, which conflicts with those locks, with
-NOWAIT: while a writer of that article is in flight the move retries for a moment and then fails (SQLSTATE
-55P03, "move it again"), so a writer never waits on a move that waits on it, and never fails because of one. A
-move that got its lock reads committed per-article counts only (no writer of that article is in flight; one that
-starts now waits for the move to commit, then credits the new section), and writes them to its own stripe,
-MOVE_STRIPE, which no writer uses, so it never waits on a writer's counter rows either.
+(which does not conflict with other writers, nor with updates of an article's comment_count), then reads their
+sections in a new statement (a fresh snapshot). The move upgrades its article row to FOR UPDATE, which conflicts
+with those locks, with NOWAIT: while a writer of that article is in flight the move retries for a moment and
+then fails (SQLSTATE 55P03, "move it again"), so a writer never waits on a move that waits on it, and never
+fails because of one. A move that got its lock reads committed per-article counts only (no writer of that
+article is in flight; one that comes now waits for the move to commit, then reads the new section), and writes
+them to its own stripe, MOVE_STRIPE, which no writer uses, so it never waits on a writer's counter rows either.
 """
 
-# Measured (bench/counter_stripes.py, docs/benchmarks.md "Moderation"): 8 writers posting in one section.
+# Measured (bench/counter_stripes.py, docs/benchmarks.md "Moderation"): 8 writers posting in one section make 561
+# posts/s with 1 stripe, 1630 with 8, 1705 with 16; 1808 with no section level at all.
 STRIPES = 8
 MOVE_STRIPE = -1  # article moves write here: never a writer's row (those are 0 to STRIPES - 1)
 MOVE_TRIES = 20  # x 10 ms: how long a move waits for that article's writers in flight
