@@ -5,7 +5,9 @@ One statement-level trigger per operation reads the statement's transition table
 changes per key and applies them to both levels with INSERT ... ON CONFLICT, in the transaction of the change, so
 the counts are exact whatever code path (ORM save, bulk UPDATE, COPY, raw SQL) wrote the comments. A statement
 that changes no key (a lease, a score) nets to nothing and touches no counter row. Keys are applied in a fixed
-order (articles, then sections; each sorted) so two statements cannot deadlock on them.
+order (sections, then articles; each sorted) so two statements cannot deadlock on them, and a section's
+(pending, not reviewed) row of the transaction's stripe is taken first, as that section's lock: two transactions
+of several counting statements (an undo) in one section and stripe then queue instead of deadlocking.
 
 The section level is what the unfiltered and section-scoped queue counts read: a few hundred rows whatever the
 number of articles (the article level is ~7 rows per article). Each transaction writes the stripe
@@ -39,32 +41,41 @@ _NET_ARTICLES = """
     ORDER BY article_id, status, reviewed
     ON CONFLICT (article_id, status, reviewed) DO UPDATE SET n = comments_queuecount.n + EXCLUDED.n;
 """
-# Three statements, each with a fresh snapshot (a VOLATILE function's statements take one each): the article level,
-# returning the articles whose counts changed; FOR KEY SHARE on those articles (waits for a move of one that holds
-# its row FOR UPDATE; makes a move that has not got there yet wait, see _MOVE); then the section level, reading
-# each article's section AFTER the lock. (The section must not come from the locked row itself: FOR KEY SHARE on
-# a row a move has updated returns the version the statement's snapshot saw, the old section.)
+# Four statements, each with a fresh snapshot (a VOLATILE function's statements take one each):
+# 1. the articles whose counts change (none: nothing to do, as for a lease or a score);
+# 2. FOR KEY SHARE on them (waits for a move of one that holds its row FOR UPDATE; makes a move that has not got
+#    there yet fail, see _MOVE);
+# 3. the section level, reading each article's section AFTER that lock (not from the locked row itself: FOR KEY
+#    SHARE on a row a move has updated returns the version the statement's snapshot saw, the old section). Each
+#    section's (pending, not reviewed) row of this stripe is written first, even when its count does not change:
+#    it is the section's lock for the stripe, so two transactions in one stripe cannot take one section's rows
+#    (or, next, its articles' rows) in opposite orders over several statements, and cannot deadlock there;
+# 4. the article level. Each level in a fixed order (sections, then articles).
 _NET = """
-    WITH per_article AS (
-        INSERT INTO comments_queuecount (article_id, status, reviewed, n)
-        SELECT article_id, status, reviewed, SUM(d) FROM ({rows}) AS c
-        GROUP BY article_id, status, reviewed HAVING SUM(d) <> 0
-        ORDER BY article_id, status, reviewed
-        ON CONFLICT (article_id, status, reviewed) DO UPDATE SET n = comments_queuecount.n + EXCLUDED.n
-        RETURNING article_id
-    )
-    SELECT array_agg(DISTINCT article_id) INTO changed FROM per_article;
+    SELECT array_agg(DISTINCT article_id ORDER BY article_id) INTO changed FROM (
+        SELECT article_id FROM ({rows}) AS c GROUP BY article_id, status, reviewed HAVING SUM(d) <> 0
+    ) AS keys;
     IF changed IS NULL THEN
         RETURN NULL;
     END IF;
     PERFORM 1 FROM articles_article WHERE id = ANY(changed) ORDER BY id FOR KEY SHARE;
     INSERT INTO comments_sectionqueuecount (section_id, status, reviewed, stripe, n)
-    SELECT a.section_id, c.status, c.reviewed, txid_current() % {stripes}, SUM(c.d)
-    FROM ({rows}) AS c JOIN articles_article a ON a.id = c.article_id
-    GROUP BY a.section_id, c.status, c.reviewed HAVING SUM(c.d) <> 0
-    ORDER BY a.section_id, c.status, c.reviewed
+    SELECT section_id, status, reviewed, txid_current() % {stripes}, SUM(d) FROM (
+        SELECT a.section_id, c.status, c.reviewed, c.d
+        FROM ({rows}) AS c JOIN articles_article a ON a.id = c.article_id
+        UNION ALL
+        SELECT section_id, 'pending', false, 0 FROM articles_article WHERE id = ANY(changed)
+    ) AS by_section
+    GROUP BY section_id, status, reviewed
+    HAVING SUM(d) <> 0 OR (status = 'pending' AND NOT reviewed)
+    ORDER BY section_id, (status = 'pending' AND NOT reviewed) DESC, status, reviewed
     ON CONFLICT (section_id, status, reviewed, stripe)
         DO UPDATE SET n = comments_sectionqueuecount.n + EXCLUDED.n;
+    INSERT INTO comments_queuecount (article_id, status, reviewed, n)
+    SELECT article_id, status, reviewed, SUM(d) FROM ({rows}) AS c
+    GROUP BY article_id, status, reviewed HAVING SUM(d) <> 0
+    ORDER BY article_id, status, reviewed
+    ON CONFLICT (article_id, status, reviewed) DO UPDATE SET n = comments_queuecount.n + EXCLUDED.n;
 """
 _OLD = "SELECT article_id, status, reviewed_at IS NOT NULL AS reviewed, -1 AS d FROM old_rows"
 _NEW = "SELECT article_id, status, reviewed_at IS NOT NULL AS reviewed, 1 AS d FROM new_rows"
