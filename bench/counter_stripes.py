@@ -10,6 +10,11 @@ holds the section's pending row from its INSERT to its commit, so posters queue 
 stripes they spread over several rows. Compared in the same run, alternating, with the triggers installed as:
 `articles` (the article level only: no section row at all, the ceiling), then each stripe count asked for.
 Prints posts per second and the median / 95th percentile time of a post's transaction.
+
+--deadlocks measures the other risk of a shared row instead: each writer owns 100 held comments of the section
+and runs transactions of TWO counting statements (each sets 3 of its comments to a random status, as an undo
+with several target statuses does), so two transactions can take counter rows in opposite orders. It prints how
+many PostgreSQL cancelled as deadlocks (each after deadlock_timeout, 1 s) for each trigger variant.
 """
 
 import argparse
@@ -51,6 +56,42 @@ def writer(dsn: str, articles: list[int], posts: int, seed: int, gate: threading
             out.append(time.perf_counter() - start)
 
 
+def two_statements(dsn: str, owned: list[int], count: int, seed: int, out: list) -> None:
+    import psycopg
+
+    rng = random.Random(seed)
+    statuses = ["pending", "published", "spam", "rejected"]
+    with psycopg.connect(dsn) as conn:
+        for _ in range(count):
+            ids = rng.sample(owned, 6)
+            try:
+                with conn.transaction():
+                    for part in (ids[:3], ids[3:]):
+                        conn.execute(
+                            "UPDATE comments_comment SET status = %s WHERE id = ANY(%s)", [rng.choice(statuses), part]
+                        )
+                out.append("ok")
+            except psycopg.errors.DeadlockDetected:
+                out.append("deadlock")
+
+
+def deadlocks(dsn: str, articles: list[int], writers: int, count: int) -> tuple[int, int]:
+    import psycopg
+
+    rng = random.Random(1)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        owned = [
+            [conn.execute(INSERT, [rng.choice(articles)]).fetchone()[0] for _ in range(100)] for _ in range(writers)
+        ]
+    out: list[str] = []
+    threads = [threading.Thread(target=two_statements, args=(dsn, owned[i], count, i, out)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out.count("deadlock"), len(out)
+
+
 def run(dsn: str, articles: list[int], writers: int, posts: int) -> tuple[float, float, float]:
     gate = threading.Barrier(writers + 1)
     times: list[float] = []
@@ -72,6 +113,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=150, help="posts per writer per run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--stripes", default="1,4,8,16", help="stripe counts to compare")
+    parser.add_argument("--deadlocks", action="store_true", help="count deadlocks of two-statement transactions")
     args = parser.parse_args()
 
     from moderation_queue import ensure_database
@@ -100,6 +142,20 @@ def main() -> None:
         configs[f"{n} stripe{'s' if n > 1 else ''}"] = queue_counts.sql_create(stripes=n)
     results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in configs}
     load = os.getloadavg()[0]
+    if args.deadlocks:
+        try:
+            for name, sql in configs.items():
+                with connection.cursor() as cursor:
+                    cursor.execute(sql)
+                dead, total = deadlocks(dsn, articles, args.writers, args.posts)
+                print(f"{name}: {dead} of {total} two-statement transactions cancelled as deadlocks", flush=True)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(queue_counts.sql_create())
+                cursor.execute("DELETE FROM comments_comment")
+                queue_counts.recount(connection)
+        print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+        return
     try:
         for _ in range(args.rounds):
             for name, sql in configs.items():
