@@ -26,8 +26,8 @@ article is in flight; one that comes now waits for the move to commit, then read
 them to its own stripe, MOVE_STRIPE, which no writer uses, so it never waits on a writer's counter rows either.
 """
 
-# Measured (bench/counter_stripes.py, docs/benchmarks.md "Moderation"): 8 writers posting in one section make 561
-# posts/s with 1 stripe, 1630 with 8, 1705 with 16; 1808 with no section level at all.
+# Measured (bench/counter_stripes.py, docs/benchmarks.md "Moderation"): 8 writers posting in one section make
+# 879 posts/s with 1 stripe, 1678 with 8, 1694 with 16; 2009 with no section level at all.
 STRIPES = 8
 MOVE_STRIPE = -1  # article moves write here: never a writer's row (those are 0 to STRIPES - 1)
 MOVE_TRIES = 20  # x 10 ms: how long a move waits for that article's writers in flight
