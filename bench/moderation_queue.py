@@ -143,7 +143,8 @@ def vacuum() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ("comments_comment", "comments_queuecount", "articles_article", "comments_moderationdecision"):
+        tables = ("comments_comment", "comments_queuecount", "comments_sectionqueuecount", "articles_article")
+        for table in (*tables, "comments_moderationdecision"):
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 

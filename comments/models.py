@@ -291,7 +291,8 @@ class ModerationDecision(models.Model):
 class QueueCount(models.Model):
     """Comments per (article, status, reviewed by a person), kept by a PostgreSQL statement-level trigger in the
     same transaction as every insert, update and delete of a comment (comments/queue_counts.py), so the moderation
-    queues' exact counts are a sum over a few thousand rows instead of a scan of a million. SQLite (the embedded
+    queues' exact counts for one article are a sum over a few rows (SectionQueueCount below serves the unfiltered
+    and section counts) instead of a scan of a million. SQLite (the embedded
     default) has no statement triggers: there the counts are plain COUNT queries and this table stays empty."""
 
     article_id = models.BigIntegerField()
@@ -306,6 +307,31 @@ class QueueCount(models.Model):
 
     def __str__(self) -> str:
         return f"article {self.article_id} {self.status}{' reviewed' if self.reviewed else ''}: {self.n}"
+
+
+class SectionQueueCount(models.Model):
+    """The same counts per (section, status, reviewed), in a few stripes per key (summed on read), kept by the same
+    PostgreSQL triggers in the same statement (comments/queue_counts.py), so the unfiltered and section-scoped queue
+    counts read a few hundred rows however many articles there are. A stripe spreads concurrent writers in one
+    section over several rows (each transaction writes the stripe of its transaction id); article moves between
+    sections write their own stripe. Empty on SQLite, like QueueCount."""
+
+    section_id = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=Comment.Status.choices)
+    reviewed = models.BooleanField()
+    stripe = models.SmallIntegerField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section_id", "status", "reviewed", "stripe"], name="sectionqueuecount_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        reviewed = " reviewed" if self.reviewed else ""
+        return f"section {self.section_id} {self.status}{reviewed} (stripe {self.stripe}): {self.n}"
 
 
 class ModeratorScope(models.Model):

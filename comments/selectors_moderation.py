@@ -5,10 +5,11 @@ NEWSPORTAL_REPORTS_THRESHOLD open reports, default 3), spam (to catch false
 positives), unreviewed (published by the system, never seen by a person), rejected, published.
 
 Counts are exact. When the filter is at most a section or an article: on PostgreSQL they are sums of the
-QueueCount rows a statement-level trigger keeps in the same transaction as every comment write
-(comments/queue_counts.py); elsewhere (SQLite) COUNT queries, with published read from the denormalised
-Article.comment_count that the lifecycle keeps exact, and unreviewed = published - published-and-reviewed.
-Any other filter (author, client, text, dates) counts the rows. All counts go in one round trip.
+counters statement-level triggers keep in the same transaction as every comment write (comments/queue_counts.py):
+per section (SectionQueueCount), or per article (QueueCount) when an article is chosen; elsewhere (SQLite)
+COUNT queries, with published read from the denormalised Article.comment_count that the lifecycle keeps exact,
+and unreviewed = published - published-and-reviewed. Any other filter (author, client, text, dates) counts the
+rows. All counts go in one round trip.
 """
 
 from dataclasses import dataclass, fields
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from articles.models import Article, Section
 from comments import queue_counts
-from comments.models import Comment, Flag, ModeratorScope, QueueCount
+from comments.models import Comment, Flag, ModeratorScope, QueueCount, SectionQueueCount
 
 # The text filter needs 3 characters: the pg_trgm index (migration 0007) matches trigrams, and a shorter text
 # would read every comment.
@@ -200,15 +201,21 @@ def moderation_queue_counts(*, filters: QueueFilters | None = None, sections: se
 
 
 def _counts_from_counters(filters: QueueFilters, sections: set[int] | None, where: Q) -> dict[str, int]:
-    """PostgreSQL: one scan of the trigger-kept QueueCount rows (a few per article), plus the small reported
-    queue, in one round trip."""
-    counters = QueueCount.objects.order_by()
+    """PostgreSQL: one scan of the trigger-kept counters, plus the small reported queue, in one round trip. An
+    article filter reads that article's QueueCount rows (a few); otherwise the SectionQueueCount rows of the
+    sections in view (a few hundred in all, however many articles), sub-sections included as in _article_q."""
     if filters.article:
-        counters = counters.filter(article_id=filters.article)
-    if filters.section or sections is not None:
-        counters = counters.filter(
-            article_id__in=Article.objects.filter(_article_q(filters, sections, prefix="")).values("id")
-        )
+        counters = QueueCount.objects.order_by().filter(article_id=filters.article)
+        if filters.section or sections is not None:
+            articles = Article.objects.filter(_article_q(filters, sections, prefix=""))
+            counters = counters.filter(article_id__in=articles.values("id"))
+    else:
+        counters = SectionQueueCount.objects.order_by()
+        if filters.section:
+            in_section = Section.objects.filter(Q(id=filters.section) | Q(parent_id=filters.section))
+            counters = counters.filter(section_id__in=in_section.values("id"))
+        if sections is not None:
+            counters = counters.filter(section_id__in=sections)
     sums = {
         "pending": "status = 'pending'",
         "spam": "status = 'spam'",

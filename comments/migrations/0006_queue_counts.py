@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
 def install_triggers(apps, schema_editor):
     from comments import queue_counts
 
-    queue_counts.install(schema_editor.connection)
+    queue_counts.install(schema_editor.connection, sections=False)  # the section level: 0009
 
 
 def drop_triggers(apps, schema_editor):

@@ -1,14 +1,16 @@
 """Recount Article.comment_count and Comment.reply_count from the rows and report any drift (--fix repairs it).
+On PostgreSQL the moderation queue counters (comments/queue_counts.py, per article and per section) too.
 
 Exit status 1 when drift was found and not fixed, so a cron job or CI can alert on it.
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from articles.models import Article
+from comments import queue_counts
 from comments.models import Comment
 
 
@@ -39,7 +41,10 @@ def count_drift() -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]
 
 
 class Command(BaseCommand):
-    help = "Recount published comments per article and published replies per comment; report or --fix drift."
+    help = (
+        "Recount published comments per article, published replies per comment and (PostgreSQL) the moderation "
+        "queue counters; report or --fix drift."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--fix", action="store_true", help="Write the recounted values.")
@@ -55,7 +60,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"comment {pk}: reply_count {stored}, rows say {actual}")
                 if fix:
                     Comment.objects.filter(pk=pk).update(reply_count=actual)
-        drift = len(article_drift) + len(reply_drift)
+            queue_drift = queue_counts.drift(connection) if queue_counts.uses_counters(connection) else []
+            for level, (key, status, reviewed), stored, actual in queue_drift:
+                reviewed_text = " reviewed" if reviewed else ""
+                self.stdout.write(f"queue counter {level} {key} {status}{reviewed_text}: {stored}, rows say {actual}")
+            if fix and queue_drift:
+                queue_counts.recount(connection)  # both levels, comment writes held off meanwhile
+        drift = len(article_drift) + len(reply_drift) + len(queue_drift)
         if not drift:
             self.stdout.write(self.style.SUCCESS("counts agree with the rows: no drift"))
         elif fix:
