@@ -21,6 +21,7 @@ from comments.models import Ban, Comment, Flag, ModerationDecision, WordRule
 from comments.selectors_moderation import lease_seconds, moderator_section_ids
 from comments.services.lifecycle import apply_count_deltas, comment_transition, published_delta
 from newsportal.errors import ApplicationError
+from newsportal.transactions import atomic_retried
 
 logger = logging.getLogger(__name__)
 
@@ -108,25 +109,29 @@ def comment_decide(
     reason = _check_action(action, reason)
     if not _in_scope(comment.article.section_id, moderator_section_ids(actor) if actor else None):
         raise ApplicationError("This comment is outside your sections.", code="out_of_scope", status=403)
-    with transaction.atomic():
-        if Comment.objects.filter(pk=comment.pk, status=Comment.Status.DELETED).exists():
-            raise ApplicationError("The comment was deleted by its author.", code="comment_deleted", status=409)
-        extra = {"leased_by": None, "lease_expires_at": None}
-        if action != "restore":
-            extra["flag_count"] = 0
-            Flag.objects.filter(comment=comment, resolved_at__isnull=True).update(resolved_at=timezone.now())
-        result = comment_transition(
-            comment=comment,
-            to_status=TARGET[action],
-            action=action,
-            actor=actor,
-            reason=reason,
-            note=note,
-            request_id=request_id,
-            extra_fields=extra,
-        )
-        _after_commit_learning([result.decision], actor)
-    return result.decision
+
+    def decide_once() -> ModerationDecision:
+        with transaction.atomic():
+            if Comment.objects.filter(pk=comment.pk, status=Comment.Status.DELETED).exists():
+                raise ApplicationError("The comment was deleted by its author.", code="comment_deleted", status=409)
+            extra = {"leased_by": None, "lease_expires_at": None}
+            if action != "restore":
+                extra["flag_count"] = 0
+                Flag.objects.filter(comment=comment, resolved_at__isnull=True).update(resolved_at=timezone.now())
+            result = comment_transition(
+                comment=comment,
+                to_status=TARGET[action],
+                action=action,
+                actor=actor,
+                reason=reason,
+                note=note,
+                request_id=request_id,
+                extra_fields=extra,
+            )
+            _after_commit_learning([result.decision], actor)
+        return result.decision
+
+    return atomic_retried(decide_once)
 
 
 @dataclass
@@ -152,12 +157,18 @@ def _decide_rows(
     resolve_flags: bool,
 ) -> BulkResult:
     """The bulk path: lock the chosen rows, change them with one UPDATE per target status, keep counts with
-    apply_count_deltas and write the decisions with one INSERT, all in one transaction.
+    apply_count_deltas and write the decisions with one INSERT, all in one transaction (run again if PostgreSQL
+    cancels it to break a deadlock with another moderator's bulk: newsportal.transactions).
     `target(row)` gives a row's new status, or None to leave it alone (its result then says why: "changed")."""
-    batch = uuid.uuid4().hex[:12]
-    result = BulkResult(batch=batch)
     unique_ids = list(dict.fromkeys(ids))
     scope = moderator_section_ids(actor) if actor is not None else None
+    return atomic_retried(
+        lambda: _decide_rows_once(unique_ids, scope, target, action, actor, reason, note, request_id, resolve_flags)
+    )
+
+
+def _decide_rows_once(unique_ids, scope, target, action, actor, reason, note, request_id, resolve_flags) -> BulkResult:
+    result = BulkResult(batch=uuid.uuid4().hex[:12])
     with transaction.atomic():
         rows = {
             row.pk: row
