@@ -1,7 +1,7 @@
 """Moderation at newsroom volume on PostgreSQL: the pending queue's first page with its counts, and a bulk decision.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/np_bench_moderation .venv/bin/python bench/moderation_queue.py
-        [--comments 1000000] [--pending 100000] [--articles 2000] [--repeat 30] [--write-docs] [--explain]
+        [--comments 1000000] [--pending 100000] [--articles 100000] [--repeat 30] [--write-docs] [--explain]
 
 Builds the data once (COPY; skipped when the database already holds that many comments, e.g. from
 `seed_demo --comments 1000000 --pending 100000`), then measures, as medians over repeated runs:
@@ -185,7 +185,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--pending", type=int, default=100_000)
-    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--write-docs", action="store_true", help="rewrite the Moderation table in docs/benchmarks.md")
     parser.add_argument("--explain", action="store_true", help="the page's queries with EXPLAIN ANALYZE")

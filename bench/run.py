@@ -45,7 +45,14 @@ from bench.harness import (  # noqa: E402
 )
 
 # Benchmarks that measure something other than an HTTP endpoint (a ranking pass, a queue query, the scorer).
-STANDALONE = ["popular_ranking.py", "view_counting.py", "moderation_queue.py", "spam_throughput.py"]
+# Each writes its own section of docs/benchmarks.md (between its markers) too, unless --no-write.
+STANDALONE = {
+    "popular_ranking.py": [],
+    "view_counting.py": [],
+    "moderation_queue.py": ["--write-docs"],
+    "spam_throughput.py": [],
+}
+NO_WRITE = {"view_counting.py": ["--no-write"], "spam_throughput.py": ["--no-write"]}
 DOC = ROOT / "docs" / "benchmarks.md"
 
 
@@ -58,10 +65,11 @@ def discover() -> list[Scenario]:
     return found
 
 
-def run_standalone(script: Path, timeout: int) -> tuple[str, str, str]:
+def run_standalone(script: Path, args: list[str], timeout: int) -> tuple[str, str, str]:
     say(f"standalone: {script.name} ...")
     try:
-        r = subprocess.run([venv_bin("python"), str(script)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        argv = [venv_bin("python"), str(script), *args]
+        r = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return script.name, f"no figure within {timeout} s", "error"
     lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
@@ -125,10 +133,12 @@ def main(argv: list[str] | None = None) -> int:
 
     standalone = []
     if not args.no_standalone:
-        for name in STANDALONE:
+        for name, script_args in STANDALONE.items():
             script = ROOT / "bench" / name
+            if args.no_write:
+                script_args = NO_WRITE.get(name, [a for a in script_args if a != "--write-docs"])
             if script.exists():
-                standalone.append(run_standalone(script, args.standalone_timeout))
+                standalone.append(run_standalone(script, script_args, args.standalone_timeout))
 
     command = "make bench" + (
         f" (python bench/run.py {shlex.join(argv or sys.argv[1:])})" if (argv or sys.argv[1:]) else ""
