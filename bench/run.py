@@ -34,6 +34,7 @@ from bench.harness import (  # noqa: E402
     ceiling_server,
     ensure_wrk,
     exit_cleanly_on_sigterm,
+    fresh_database,
     measure,
     prepare_database,
     production_env,
@@ -85,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conns", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers on both sides (default 2)")
     parser.add_argument("--only", action="append", default=[], help="run scenarios whose name contains this")
-    parser.add_argument("--database-url", help="a PostgreSQL database to use (it is migrated); default SQLite")
+    parser.add_argument(
+        "--database-url", help="a PostgreSQL database to use (dropped and created afresh); default SQLite"
+    )
     parser.add_argument("--articles", type=int, default=200, help="seed_demo articles (default 200)")
     parser.add_argument("--comments", type=int, default=2000, help="seed_demo comments (default 2000)")
     parser.add_argument("--no-standalone", action="store_true", help="skip the standalone benchmarks")
@@ -99,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     if args.database_url:
         database_url, db_label = args.database_url, "PostgreSQL"
+        fresh_database(database_url)
     else:
         dbfile = WORK / "bench.sqlite3"
         dbfile.unlink(missing_ok=True)

@@ -25,22 +25,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TARGET_RATE, TARGET_MODEL, TARGET_RSS = 200, 2000, 300
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -97,6 +85,8 @@ def main() -> int:
     parser.add_argument("--comments", type=int, default=2000)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+
+    from bench.harness import fresh_database
 
     fresh_database(args.database_url)
     var = tempfile.mkdtemp(prefix="np-spam-bench-")
