@@ -8,7 +8,7 @@ MANAGE := $(BIN)/python manage.py
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/newsportal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/13
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/14
-# The benchmarks' PostgreSQL database (dropped and created by each run).
+# The benchmarks' PostgreSQL database for the scenarios that write (dropped and created by each run).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/np_bench
 
 .PHONY: install run test test-unit test-integration lint format bench stack clean
@@ -52,7 +52,7 @@ format: install
 
 ## bench: every benchmark against hello-world Django/DRF ceilings in the same run -> docs/benchmarks.md
 bench: install
-	$(BIN)/python bench/run.py --database-url $(BENCH_DATABASE_URL)
+	$(BIN)/python bench/run.py --postgres-url $(BENCH_DATABASE_URL)
 
 ## stack: docker-compose's topology without Docker: gunicorn + Celery worker + beat on local PostgreSQL/Redis
 stack: install

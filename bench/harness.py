@@ -357,6 +357,7 @@ class Scenario:
          the request's path.
     headers: extra request headers (both sides get them).
     server_env: extra environment for the project's gunicorn (a scenario with its own env gets its own server).
+    postgres: serve it from the PostgreSQL database (run.py --postgres-url) instead of the run's SQLite one.
     """
 
     name: str
@@ -366,6 +367,7 @@ class Scenario:
     lua: str | None = None
     headers: dict = field(default_factory=dict)
     server_env: dict = field(default_factory=dict)
+    postgres: bool = False
 
 
 @dataclass

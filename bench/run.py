@@ -87,7 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers on both sides (default 2)")
     parser.add_argument("--only", action="append", default=[], help="run scenarios whose name contains this")
     parser.add_argument(
-        "--database-url", help="a PostgreSQL database to use (dropped and created afresh); default SQLite"
+        "--database-url", help="a PostgreSQL database for every scenario (dropped and created afresh); default SQLite"
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default="postgres://postgres@127.0.0.1:5432/np_bench",
+        help="the PostgreSQL database (dropped and created afresh) of the scenarios marked postgres, e.g. the POST",
     )
     parser.add_argument("--articles", type=int, default=200, help="seed_demo articles (default 200)")
     parser.add_argument("--comments", type=int, default=2000, help="seed_demo comments (default 2000)")
@@ -102,22 +107,32 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     if args.database_url:
         database_url, db_label = args.database_url, "PostgreSQL"
-        fresh_database(database_url)
     else:
         dbfile = WORK / "bench.sqlite3"
         dbfile.unlink(missing_ok=True)
         database_url, db_label = f"sqlite:///{dbfile}", "SQLite"
-    env = production_env(database_url)
-    say(f"preparing the {db_label} database (migrate, load_seed, seed_demo {args.articles}/{args.comments}) ...")
-    for note in prepare_database(env, articles=args.articles, comments=args.comments):
-        say(f"  note: {note}")
+    envs: dict[str, dict] = {}
+
+    def env_for(postgres: bool) -> dict:
+        """The prepared database's environment: the run's own, or PostgreSQL for a scenario marked so."""
+        url = (args.database_url or args.postgres_url) if postgres else database_url
+        if url not in envs:
+            label = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+            if label == "PostgreSQL":
+                fresh_database(url)
+            say(f"preparing the {label} database (migrate, load_seed, seed_demo {args.articles}/{args.comments}) ...")
+            envs[url] = production_env(url)
+            for note in prepare_database(envs[url], articles=args.articles, comments=args.comments):
+                say(f"  note: {note}")
+        return envs[url]
 
     rows: list[Row] = []
     servers = {}
     ceiling = ceiling_server(args.workers)
     try:
         for scenario in scenarios:
-            key = tuple(sorted(scenario.server_env.items()))
+            env = env_for(scenario.postgres)
+            key = (env["DATABASE_URL"], *sorted(scenario.server_env.items()))
             if key not in servers:
                 servers[key] = project_server({**env, **scenario.server_env}, f"project-{len(servers)}", args.workers)
             ctx = Context(servers[key].base, {**env, **scenario.server_env})
@@ -148,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         f" (python bench/run.py {shlex.join(argv or sys.argv[1:])})" if (argv or sys.argv[1:]) else ""
     )
     settings = (
-        f"Both sides: gunicorn -w {args.workers} on 127.0.0.1, DJANGO_DEBUG=0, {db_label} with load_seed + seed_demo "
+        f"Both sides: gunicorn -w {args.workers} on 127.0.0.1, DJANGO_DEBUG=0, {db_label} (rows marked PostgreSQL: "
+        f"PostgreSQL) with load_seed + seed_demo "
         f"{args.articles}/{args.comments}; wrk -t2 -c{args.conns}, {args.rounds} alternating rounds of "
         f"{args.seconds} s after a 2 s warm-up. Ratio = project req/s / ceiling req/s."
     )

@@ -20,6 +20,14 @@ from bench.harness import Scenario
 SCENARIOS = [
     # Issue 2's promise: the seed article page at >= 50% of hello-world Django (as ../shared/checks/perf-article).
     Scenario("article page (seed article)", lambda ctx: ctx.seed_article_path(), ceiling="django", target=0.5),
+    # The production shape: the page cache's version check is a round trip to another process's database.
+    Scenario(
+        "article page (seed article), PostgreSQL",
+        lambda ctx: ctx.seed_article_path(),
+        ceiling="django",
+        target=None,
+        postgres=True,
+    ),
     # The same page without the access-log line: what one JSON log line per request costs.
     Scenario(
         "article page, access log off",

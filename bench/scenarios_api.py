@@ -70,5 +70,22 @@ SCENARIOS = [
         target=0.5,
         headers={"Accept": "application/json"},
     ),
-    Scenario("API POST a guest comment", comment_post, ceiling="drf", target=0.2, lua=POST_LUA, server_env=POST_ENV),
+    Scenario(
+        "API comment list, 50 per page, PostgreSQL",
+        comment_list,
+        ceiling="drf",
+        target=None,
+        headers={"Accept": "application/json"},
+        postgres=True,
+    ),
+    # Writes on PostgreSQL, as in production (SQLite serialises writers: 16 connections meet "database is locked").
+    Scenario(
+        "API POST a guest comment, PostgreSQL",
+        comment_post,
+        ceiling="drf",
+        target=0.2,
+        lua=POST_LUA,
+        server_env=POST_ENV,
+        postgres=True,
+    ),
 ]
