@@ -143,10 +143,10 @@ def main() -> int:
                 continue
             ratio = statistics.median(on / base for on, base in zip(rps[(shape, name)], off, strict=True))
             worst = ratio if worst is None else min(worst, ratio)
-            cells.append(f"{mean:,.0f} req/s, median round **{100 * ratio:.0f}%** of off ({rounds})")
+            cells.append(f"{mean:,.0f} req/s, median round **{100 * ratio:.1f}%** of off ({rounds})")
         lines.append(f"| {shape} | {' | '.join(cells)} |")
     met = worst is not None and worst >= args.target
-    figure = f"view counting on = at least {100 * worst:.0f}% of off (target {100 * args.target:.0f}%)"
+    figure = f"view counting on = at least {100 * worst:.1f}% of off (target {100 * args.target:.0f}%)"
     lines += ["", figure + "."]
     say("\n" + "\n".join(lines))
     if not args.no_write:
