@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -79,8 +80,6 @@ def main() -> int:
     args = parser.parse_args()
     exit_cleanly_on_sigterm()
     ensure_wrk()
-
-    import os
 
     redis_url = args.redis_url or os.environ.get("NEWSPORTAL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
     try:

@@ -71,22 +71,9 @@ class Visitor(NamedTuple):  # a tuple, not a dataclass: built on every counted p
     new: bool  # whether the view counted (False: the same reader already read the article this hour)
 
 
-# (client IP, user agent) -> (day, fingerprint): the salted hash is computed once per reader per day and process.
-_fingerprints: dict[tuple[str, str], tuple[int, str]] = {}
-_FINGERPRINTS_MAX = 50_000
-
-
 def fingerprint(ip: str, user_agent: str) -> str:
     """The daily-salted hash of client IP + user agent that names a reader without a cookie."""
-    day = int(time.time() // 86400)  # the UTC day, as the salt's date (timezone.now() is UTC)
-    known = _fingerprints.get((ip, user_agent))
-    if known is not None and known[0] == day:
-        return known[1]
-    value = salted_hash(f"{ip}|{user_agent}", daily=True)[:24]
-    if len(_fingerprints) >= _FINGERPRINTS_MAX:
-        _fingerprints.clear()
-    _fingerprints[(ip, user_agent)] = (day, value)
-    return value
+    return salted_hash(f"{ip}|{user_agent}", daily=True)[:24]
 
 
 def _visitor_id(request) -> str:

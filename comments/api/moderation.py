@@ -3,11 +3,12 @@
 Only moderators (comments.can_moderate) get in: anonymous -> 401, anyone else -> 403. GET never changes state.
 """
 
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -143,6 +144,20 @@ class QueuePagination(PageNumberPagination):
     def django_paginator_class(self, object_list, per_page):
         return _CountedPaginator(object_list, per_page, known_count=self.known_count)
 
+    def paginate_leased(self, queryset, request, *, moderator) -> list[Comment]:
+        """paginate_queryset for ?lease=1: the page is picked and leased in one statement (SKIP LOCKED on
+        PostgreSQL, as the web queue does: two clients opening it together get different cards), then read."""
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            raise NotFound(self.invalid_page_message.format(page_number=page_number, message=str(exc))) from exc
+        offset = (self.page.number - 1) * paginator.per_page
+        ids = comments_lease_page(queryset=queryset, offset=offset, limit=paginator.per_page, moderator=moderator)
+        return list(queryset.filter(pk__in=ids))
+
 
 class QueueListApi(ModerationApi):
     @extend_schema(
@@ -173,15 +188,10 @@ class QueueListApi(ModerationApi):
             None if lease or not filters.only_articles else moderation_queue_counts(filters=filters, sections=sections)
         )
         paginator = QueuePagination(known_count=None if known is None else known[name])
-        page = paginator.paginate_queryset(qs, request, view=self)
         if lease:
-            # picked and leased in one statement (SKIP LOCKED on PostgreSQL), as the web queue does: two clients
-            # opening the queue together get different cards
-            per_page = paginator.page.paginator.per_page
-            ids = comments_lease_page(
-                queryset=qs, offset=(paginator.page.number - 1) * per_page, limit=per_page, moderator=request.user
-            )
-            page = list(qs.filter(pk__in=ids))
+            page = paginator.paginate_leased(qs, request, moderator=request.user)
+        else:
+            page = paginator.paginate_queryset(qs, request, view=self)
         context = {"flags": comment_flags_open(comment_ids=[c.pk for c in page]), "now": timezone.now()}
         return paginator.get_paginated_response(QueueItemOutput(page, many=True, context=context).data)
 

@@ -98,6 +98,16 @@ def test_two_moderators_leasing_get_different_cards(mod_api):
     assert all(c["leased_by"] is not None for c in first + second)
 
 
+def test_leasing_a_page_that_does_not_exist_is_a_404_and_leases_nothing(mod_api):
+    comment = CommentFactory(status=P.PENDING)
+
+    response = mod_api.get("/api/v1/moderation/queues/pending/?lease=1&page=9")
+
+    assert response.status_code == 404 and response.json()["status"] == 404
+    comment.refresh_from_db()
+    assert comment.leased_by is None
+
+
 def test_decision_endpoint(mod_api):
     comment = CommentFactory(status=P.PENDING)
 
