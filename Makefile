@@ -36,10 +36,16 @@ test: test-unit test-integration
 test-unit: install
 	$(BIN)/python -m pytest tests --ignore=tests/integration -q -n 2
 
+# The unit tests of posting, counts and the comment API again on PostgreSQL, where posting takes its own path
+# (prepared statements, the write in one statement: comments/services/posting.py).
+PG_UNIT_TESTS := tests/comments/test_posting.py tests/comments/test_counts.py tests/comments/test_views.py \
+	tests/api/test_comments_api.py tests/api/test_idempotency.py tests/api/test_versions.py
+
 # Real PostgreSQL, Redis and Celery worker; skipped with a reason when they are down (a failure under CI=true).
 test-integration: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(BIN)/python -m pytest tests/integration -q
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PG_UNIT_TESTS) -q
 
 lint: install
 	$(BIN)/ruff check .

@@ -30,33 +30,44 @@ VISIBLE = Q(status=Comment.Status.PUBLISHED) | Q(status=Comment.Status.DELETED, 
 
 # The article's own policy, else the one of the nearest section up its chain of parents: one statement (a
 # recursive walk up the sections; SQLite and PostgreSQL alike). MAX_SECTION_DEPTH bounds a corrupt cycle.
+# Parameters: the article's section id, then the article id. Posting on PostgreSQL reads the same two parts
+# inside its own lookup statement (comments.services.posting).
 MAX_SECTION_DEPTH = 32
-_POLICY_SQL = """
-WITH RECURSIVE chain (id, parent_id, depth) AS (
+_SECTION_CHAIN = """chain (id, parent_id, depth) AS (
     SELECT id, parent_id, 0 FROM {section} WHERE id = %s
     UNION ALL
     SELECT s.id, s.parent_id, chain.depth + 1 FROM {section} s JOIN chain ON s.id = chain.parent_id
     WHERE chain.depth < {max_depth}
-)
-SELECT p.* FROM {policy} p LEFT JOIN chain ON p.section_id = chain.id
+)"""
+_NEAREST_POLICY = """SELECT p.* FROM {policy} p LEFT JOIN chain ON p.section_id = chain.id
 WHERE p.article_id = %s OR chain.id IS NOT NULL
 ORDER BY CASE WHEN p.article_id IS NULL THEN 1 ELSE 0 END, chain.depth
-LIMIT 1
-"""
+LIMIT 1"""
+
+
+def policy_sql() -> tuple[str, str]:
+    """(the recursive CTE `chain` of the article's section and its ancestors, the query of the nearest policy
+    over it); together they take (section id, article id)."""
+    quote = connection.ops.quote_name
+    chain = _SECTION_CHAIN.format(section=quote(Section._meta.db_table), max_depth=MAX_SECTION_DEPTH)
+    return chain, _NEAREST_POLICY.format(policy=quote(ModerationPolicy._meta.db_table))
+
+
+def default_policy() -> ModerationPolicy:
+    """Where no section up the chain has a policy: post-moderation (an unsaved default)."""
+    return ModerationPolicy(mode=ModerationPolicy.Mode.POST)
 
 
 def policy_for_article(article: Article) -> ModerationPolicy:
     """The article's own policy, else the nearest section ancestor's, else post-moderation (an unsaved default).
 
     One query: posting reads it on every comment, so it must not cost a query per section level."""
-    sql = _POLICY_SQL.format(
-        section=connection.ops.quote_name(Section._meta.db_table),
-        policy=connection.ops.quote_name(ModerationPolicy._meta.db_table),
-        max_depth=MAX_SECTION_DEPTH,
-    )
-    for found in ModerationPolicy.objects.raw(sql, [article.section_id or 0, article.pk]):
+    chain, nearest = policy_sql()
+    for found in ModerationPolicy.objects.raw(
+        f"WITH RECURSIVE {chain}\n{nearest}", [article.section_id or 0, article.pk]
+    ):
         return found
-    return ModerationPolicy(mode=ModerationPolicy.Mode.POST)
+    return default_policy()
 
 
 def article_closed_reason(article: Article, *, now=None, effective: ModerationPolicy | None = None) -> str | None:

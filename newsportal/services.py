@@ -20,23 +20,28 @@ def idempotency_keys_purge(*, older_than: timedelta | None = None, batch: int = 
         total += IdempotencyKey.objects.filter(pk__in=ids).delete()[0]
 
 
+def comments_version_upsert(rows: str) -> str:
+    """The version upsert over `rows` ("(%s, 1, %s), ..." or a SELECT of (article_id, 1, changed_at)): a new row
+    starts at 1, an existing one adds 1 (SQLite and PostgreSQL share the syntax). Posting on PostgreSQL puts
+    it in the statement that inserts the comment (comments.services.posting)."""
+    table = connection.ops.quote_name(CommentsVersion._meta.db_table)
+    return (
+        f"INSERT INTO {table} (article_id, version, changed_at) {rows} "
+        f"ON CONFLICT (article_id) DO UPDATE SET version = {table}.version + 1, changed_at = excluded.changed_at"
+    )
+
+
 def comments_version_bump(article_ids) -> None:
     """Move each article's comments version on (cached API pages and ETags of its comments change with it).
 
     Registered with comments.services.lifecycle.on_comments_changing: it runs inside the transaction that
     changes what readers see, so the new version commits (or rolls back) together with the change and no
-    reader can get an old page under a new state. One statement however many articles a bulk touches: an
-    upsert (a new row starts at 1, an existing one adds 1; SQLite and PostgreSQL share the syntax).
+    reader can get an old page under a new state. One statement however many articles a bulk touches.
     """
     ids = sorted(set(article_ids))  # a fixed order: two bulk changes never deadlock on these rows
     if not ids:
         return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    table = connection.ops.quote_name(CommentsVersion._meta.db_table)
-    rows = ", ".join(["(%s, 1, %s)"] * len(ids))
+    rows = "VALUES " + ", ".join(["(%s, 1, %s)"] * len(ids))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (article_id, version, changed_at) VALUES {rows} "
-            f"ON CONFLICT (article_id) DO UPDATE SET version = {table}.version + 1, changed_at = excluded.changed_at",
-            [value for article_id in ids for value in (article_id, now)],
-        )
+        cursor.execute(comments_version_upsert(rows), [value for article_id in ids for value in (article_id, now)])

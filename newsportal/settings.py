@@ -95,6 +95,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that does not answer fails a request within seconds instead of hanging a worker.
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DJANGO_DB_CONNECT_TIMEOUT", 5)
+    # The hot hand-written statements (newsportal/db.py) are prepared once per connection; Django's own queries
+    # are bound on the client and never prepared whatever this says. 0 turns preparing off, e.g. behind a
+    # transaction-pooling PgBouncer older than 1.21 (it cannot keep prepared statements).
+    if env_int("DJANGO_DB_PREPARED_STATEMENTS", 1):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A fresh clone has no var/ yet; SQLite creates the file but not its folder.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

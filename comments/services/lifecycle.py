@@ -43,11 +43,21 @@ def on_comments_changing(hook: Callable[[set[int]], None]) -> Callable[[set[int]
     return hook
 
 
-def _changed(article_ids: set[int]) -> None:
-    """Call inside the transaction: in-transaction hooks now, after-commit hooks on commit."""
+def changed(article_ids: set[int], *, applied: tuple = ()) -> None:
+    """Call inside the transaction: in-transaction hooks now, after-commit hooks on commit.
+
+    `applied`: in-transaction hooks whose write the caller already made in its own statement (posting on
+    PostgreSQL writes the new comment, its counts and the comments version in one statement); they are skipped.
+    """
     for hook in _in_transaction_hooks:
-        hook(article_ids)
+        if hook not in applied:
+            hook(article_ids)
     transaction.on_commit(lambda: _notify(article_ids))
+
+
+def unapplied_hooks(applied: tuple) -> bool:
+    """Whether an in-transaction hook other than `applied` is registered (the caller then needs a transaction)."""
+    return any(hook not in applied for hook in _in_transaction_hooks)
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,9 @@ def apply_count_deltas(published_deltas: dict[tuple[int, int | None], int]) -> N
             by_parent[parent_id] = by_parent.get(parent_id, 0) + delta
     _add_counts(Article, "comment_count", by_article)
     _add_counts(Comment, "reply_count", by_parent)
-    changed = {article_id for article_id, delta in by_article.items()}
-    if changed:
-        _changed(changed)
+    article_ids = set(by_article)
+    if article_ids:
+        changed(article_ids)
 
 
 def _add_counts(model, field: str, deltas: dict[int, int]) -> None:
@@ -142,7 +152,7 @@ def comment_transition(
             apply_count_deltas({(locked.article_id, locked.parent_id): delta})
         elif to_status == PUBLISHED and VISIBLE_FIELDS & set(extra_fields or {}):
             # A published comment changed in place (an author's edit): readers see it, counts do not move.
-            _changed({locked.article_id})
+            changed({locked.article_id})
         decision = None
         if action:
             decision = ModerationDecision.objects.create(

@@ -10,8 +10,10 @@ import hmac
 import logging
 import re
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -29,10 +31,13 @@ from comments.models import (
     WordRule,
     thread_path,
 )
-from comments.selectors import article_closed_reason, policy_for_article
+from comments.selectors import article_closed_reason, default_policy, policy_for_article, policy_sql
+from comments.services import lifecycle
 from comments.services.lifecycle import apply_count_deltas
+from newsportal.db import instance_from_row, prepared, select_columns
 from newsportal.errors import ApplicationError
 from newsportal.http import ClientInfo
+from newsportal.services import comments_version_bump, comments_version_upsert
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +70,11 @@ def comment_create(
     signals = dict(signals or {})
     now = timezone.now()
 
-    effective = policy_for_article(article)
-    _check_open(article, now=now, effective=effective)
     ip_hash = client.ip_hash
     body_hash = text.fingerprint(body)
     found = _lookups(user=user, ip_hash=ip_hash, email=author_email, body_hash=body_hash, article=article, now=now)
+    effective = found.policy
+    _check_open(article, now=now, effective=effective)
     if found.banned:
         raise ApplicationError("You may not post comments at the moment.", code="banned", status=403)
     _check_rate_limits(article=article, ip_hash=ip_hash)
@@ -85,38 +90,94 @@ def comment_create(
         article=article, body=body, user=user, email=author_email, hold_reasons=hold, effective=effective
     )
     secret = None if user else secrets.token_urlsafe(24)
+    comment = Comment(
+        id=found.comment_id,
+        article=article,
+        user=user,
+        author_name=name,
+        author_email=author_email,
+        body=body,
+        body_hash=body_hash,
+        status=decision.status,
+        created_at=now,
+        status_changed_at=now,
+        hold_reasons=decision.reasons,
+        ip_hash=ip_hash,
+        ua_hash=client.ua_hash,
+        signals=signals,
+        secret_hash=secret_hash(secret) if secret else "",
+    )
+    if found.comment_id is not None:
+        _save_in_one_statement(comment, parent=parent, published=decision.published)
+    else:
+        _save(comment, parent=parent, published=decision.published)
+    enqueue_scoring_on_commit(comment.pk)
+    return CommentCreated(comment=comment, secret=secret, published=decision.published)
+
+
+def _place(comment: Comment, parent: Comment | None) -> None:
+    """Set the comment's place in its thread from its (locked) parent; the path (it ends with the comment's id)
+    once the id is known."""
+    comment.parent = parent
+    comment.root_id = (parent.root_id or parent.pk) if parent else None
+    comment.depth = parent.depth + 1 if parent else 0
+    comment.path = thread_path(parent.path if parent else "", comment.pk) if comment.pk else ""
+
+
+def _save(comment: Comment, *, parent: Comment | None, published: bool) -> None:
+    """The portable save (SQLite): the id is known after the INSERT, so the path follows in an UPDATE."""
     with transaction.atomic():
         if parent is not None:
-            parent = _lock_parent(parent, article=article)
-        parent_path = parent.path if parent else ""
-        comment = Comment.objects.create(
-            id=found.comment_id,
-            path=thread_path(parent_path, found.comment_id) if found.comment_id else "",
-            article=article,
-            parent=parent,
-            root_id=(parent.root_id or parent.pk) if parent else None,
-            depth=parent.depth + 1 if parent else 0,
-            user=user,
-            author_name=name,
-            author_email=author_email,
-            body=body,
-            body_hash=body_hash,
-            status=decision.status,
-            created_at=now,
-            status_changed_at=now,
-            hold_reasons=decision.reasons,
-            ip_hash=ip_hash,
-            ua_hash=client.ua_hash,
-            signals=signals,
-            secret_hash=secret_hash(secret) if secret else "",
-        )
-        if not found.comment_id:  # SQLite: the id is known after the INSERT
-            comment.path = thread_path(parent_path, comment.pk)
-            comment.save(update_fields=["path"])
-        if decision.published:
-            apply_count_deltas({(article.pk, parent.pk if parent else None): 1})
-        enqueue_scoring_on_commit(comment.pk)
-    return CommentCreated(comment=comment, secret=secret, published=decision.published)
+            parent = _lock_parent(parent, article=comment.article)
+        _place(comment, parent)
+        comment.save(force_insert=True)
+        _place(comment, parent)
+        comment.save(update_fields=["path"])
+        if published:
+            apply_count_deltas({(comment.article_id, parent.pk if parent else None): 1})
+
+
+def _save_in_one_statement(comment: Comment, *, parent: Comment | None, published: bool) -> None:
+    """PostgreSQL: the comment, its article's count, its parent's reply count and the article's comments version
+    in one prepared statement (data-modifying CTEs: all of it or none), the id drawn beforehand by _lookups.
+
+    A top-level comment then needs no transaction of its own (the statement is one); a reply locks its parent
+    first, in a transaction with the statement. The counts and the version are what apply_count_deltas and its
+    in-transaction hook comments_version_bump write; any other in-transaction hook still runs, in a transaction.
+    """
+    applied = (comments_version_bump,) if published else ()
+    needs_transaction = parent is not None or (published and lifecycle.unapplied_hooks(applied))
+    with transaction.atomic() if needs_transaction else nullcontext():
+        if parent is not None:
+            parent = _lock_parent(parent, article=comment.article)
+        _place(comment, parent)
+        params = [field.get_db_prep_save(getattr(comment, field.attname), connection) for field in _COMMENT_FIELDS]
+        if published:
+            changed_at = comment.created_at
+            params += [comment.article_id, *([parent.pk] if parent is not None else []), comment.article_id, changed_at]
+        with prepared() as cursor:
+            cursor.execute(_insert_sql(published=published, reply=parent is not None), params)
+        comment._state.adding, comment._state.db = False, connection.alias
+        if published:
+            lifecycle.changed({comment.article_id}, applied=applied)
+
+
+_COMMENT_FIELDS = Comment._meta.concrete_fields
+
+
+@cache
+def _insert_sql(*, published: bool, reply: bool) -> str:
+    """The statement of _save_in_one_statement (one text per shape, each prepared once per connection)."""
+    quote = connection.ops.quote_name
+    comments, articles = quote(Comment._meta.db_table), quote(Article._meta.db_table)
+    values = ", ".join(["%s"] * len(_COMMENT_FIELDS))
+    parts = [f"new AS (INSERT INTO {comments} ({select_columns(Comment)}) VALUES ({values}) RETURNING id)"]
+    if published:
+        parts.append(f"article_count AS (UPDATE {articles} SET comment_count = comment_count + 1 WHERE id = %s)")
+        if reply:
+            parts.append(f"reply_count AS (UPDATE {comments} SET reply_count = reply_count + 1 WHERE id = %s)")
+        parts.append(f"version AS ({comments_version_upsert('VALUES (%s, 1, %s)')})")
+    return "WITH " + ",\n".join(parts) + "\nSELECT id FROM new"
 
 
 def policy_decision(
@@ -184,64 +245,115 @@ class Lookups:
     banned: bool  # an active ban on the client's IP, user or e-mail
     repeated: bool  # the same text recently from the same client (any article), or on another article
     patterns: dict  # WordRule kind -> one pattern of its words, or None (word_patterns)
+    policy: ModerationPolicy  # the article's effective moderation policy (comments.selectors.policy_for_article)
     comment_id: int | None  # PostgreSQL: the new comment's id, drawn from its sequence (its path needs it)
 
 
-# Posting reads three things before it writes: the word rules, whether a ban applies and whether the text was
-# just posted. One statement, not three (every statement of the POST costs a round trip and ORM work): the
-# word rules as (kind, word) rows, plus a marker row for each of the two EXISTS that holds. The markers are no
-# WordRule kind. SQLite and PostgreSQL alike; the indexes used are ban_lookup and comment_repeated_text. On
-# PostgreSQL one more row draws the new comment's id from the table's sequence, so the INSERT carries the
-# comment's path (which ends with its id) and no UPDATE has to follow it; an id drawn for a comment that a gate
-# then refuses is a gap in the ids, as a rolled-back INSERT leaves one.
-BAN_MARKER, REPEATED_MARKER, ID_MARKER = ":ban", ":repeat", ":id"
-_NEXT_ID_SQL = "\nUNION ALL\nSELECT '{id}', CAST(nextval(pg_get_serial_sequence(%s, 'id')) AS TEXT)"
+# Posting reads four things before it writes: the effective policy, the word rules, whether a ban applies and
+# whether the text was just posted. Every statement of the POST costs a round trip and ORM work, so:
+# - On PostgreSQL they are one prepared statement (newsportal.db: planning the recursive policy walk cost more
+#   than running it) returning one row: the word rules as an array of (kind, word), the two EXISTS, the new
+#   comment's id drawn from the table's sequence (so the INSERT carries the comment's path, which ends with its
+#   id; an id drawn for a comment that a gate then refuses is a gap in the ids, as a rolled-back INSERT leaves
+#   one) and the nearest policy's columns (NULL: none). Its text is fixed: an absent user or e-mail is a NULL
+#   that matches no ban.
+# - On SQLite, one statement returns the word rules as (kind, word) rows plus a marker row for each EXISTS that
+#   holds (the markers are no WordRule kind); the policy is read by policy_for_article.
+# The indexes used are ban_lookup and comment_repeated_text.
+_BAN_SQL = """SELECT 1 FROM {bans} WHERE ({who}) AND (expires_at IS NULL OR expires_at > %s)"""
+_REPEATED_SQL = """SELECT 1 FROM {comments}
+    WHERE body_hash = %s AND created_at >= %s AND (ip_hash = %s OR article_id <> %s)"""
+BAN_MARKER, REPEATED_MARKER = ":ban", ":repeat"
 _LOOKUPS_SQL = """
 SELECT CAST(kind AS TEXT), CAST(word AS TEXT) FROM {words}
 UNION ALL
-SELECT '{ban}', '' WHERE EXISTS (
-    SELECT 1 FROM {bans} WHERE ({who}) AND (expires_at IS NULL OR expires_at > %s)
-)
+SELECT '{ban_marker}', '' WHERE EXISTS ({ban})
 UNION ALL
-SELECT '{repeated}', '' WHERE EXISTS (
-    SELECT 1 FROM {comments} WHERE body_hash = %s AND created_at >= %s AND (ip_hash = %s OR article_id <> %s)
-)
+SELECT '{repeated_marker}', '' WHERE EXISTS ({repeated})
+"""
+_PG_LOOKUPS_SQL = """
+WITH RECURSIVE {chain}
+SELECT
+    ARRAY(SELECT ARRAY[CAST(kind AS TEXT), CAST(word AS TEXT)] FROM {words}),
+    EXISTS ({ban}),
+    EXISTS ({repeated}),
+    nextval(CAST('{sequence}' AS regclass)),
+    {policy_columns}
+FROM (SELECT 1) AS one LEFT JOIN LATERAL ({nearest}) AS policy ON TRUE
 """
 
 
+@cache
+def _pg_lookups_sql() -> str:
+    quote = connection.ops.quote_name
+    chain, nearest = policy_sql()
+    who = " OR ".join(f"(kind = '{kind}' AND value = %s)" for kind in (Ban.Kind.IP, Ban.Kind.USER, Ban.Kind.EMAIL))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Comment._meta.db_table])
+        (sequence,) = cursor.fetchone()
+    return _PG_LOOKUPS_SQL.format(
+        chain=chain,
+        words=quote(WordRule._meta.db_table),
+        ban=_BAN_SQL.format(bans=quote(Ban._meta.db_table), who=who),
+        repeated=_REPEATED_SQL.format(comments=quote(Comment._meta.db_table)),
+        sequence=sequence,
+        policy_columns=", ".join(f"policy.{quote(field.column)}" for field in ModerationPolicy._meta.concrete_fields),
+        nearest=nearest,
+    )
+
+
 def _lookups(*, user, ip_hash: str, email: str, body_hash: str, article: Article, now) -> Lookups:
-    """Bans on the IP, user or e-mail; the same text within NEWSPORTAL_DUPLICATE_WINDOW_MINUTES from this
-    client on any article or from anyone on another article; and the word rules."""
+    """The article's effective policy; bans on the IP, user or e-mail; the same text within
+    NEWSPORTAL_DUPLICATE_WINDOW_MINUTES from this client on any article or from anyone on another article; and
+    the word rules."""
+    adapt = connection.ops.adapt_datetimefield_value
+    since = now - timedelta(minutes=settings.NEWSPORTAL_DUPLICATE_WINDOW_MINUTES)
+    email_key = email.strip().lower() if email else None
+    repeated_params = [body_hash, adapt(since), ip_hash, article.pk]
+    if connection.vendor == "postgresql":
+        params = [
+            article.section_id or 0,
+            *(ip_hash, str(user.pk) if user is not None else None, email_key, now),
+            *repeated_params,
+            article.pk,
+        ]
+        with prepared() as cursor:
+            cursor.execute(_pg_lookups_sql(), params)
+            words, banned, repeated, comment_id, *policy_row = cursor.fetchone()
+        has_policy = policy_row[0] is not None
+        return Lookups(
+            banned=banned,
+            repeated=repeated,
+            patterns=_patterns(words),
+            policy=instance_from_row(ModerationPolicy, policy_row) if has_policy else default_policy(),
+            comment_id=comment_id,
+        )
+
     who, who_params = ["(kind = %s AND value = %s)"], [Ban.Kind.IP, ip_hash]
     if user is not None:
         who.append("(kind = %s AND value = %s)")
         who_params += [Ban.Kind.USER, str(user.pk)]
-    if email:
+    if email_key:
         who.append("(kind = %s AND value = %s)")
-        who_params += [Ban.Kind.EMAIL, email.strip().lower()]
-    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+        who_params += [Ban.Kind.EMAIL, email_key]
+    quote = connection.ops.quote_name
     sql = _LOOKUPS_SQL.format(
         words=quote(WordRule._meta.db_table),
-        bans=quote(Ban._meta.db_table),
-        comments=quote(Comment._meta.db_table),
-        who=" OR ".join(who),
-        ban=BAN_MARKER,
-        repeated=REPEATED_MARKER,
+        ban=_BAN_SQL.format(bans=quote(Ban._meta.db_table), who=" OR ".join(who)),
+        repeated=_REPEATED_SQL.format(comments=quote(Comment._meta.db_table)),
+        ban_marker=BAN_MARKER,
+        repeated_marker=REPEATED_MARKER,
     )
-    since = now - timedelta(minutes=settings.NEWSPORTAL_DUPLICATE_WINDOW_MINUTES)
-    params = [*who_params, adapt(now), body_hash, adapt(since), ip_hash, article.pk]
-    if connection.vendor == "postgresql":
-        sql += _NEXT_ID_SQL.format(id=ID_MARKER)
-        params.append(Comment._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*who_params, adapt(now), *repeated_params])
         rows = cursor.fetchall()
-    markers = {kind: value for kind, value in rows if kind in (BAN_MARKER, REPEATED_MARKER, ID_MARKER)}
+    markers = {kind for kind, _ in rows if kind in (BAN_MARKER, REPEATED_MARKER)}
     return Lookups(
         banned=BAN_MARKER in markers,
         repeated=REPEATED_MARKER in markers,
         patterns=_patterns((kind, word) for kind, word in rows if kind not in markers),
-        comment_id=int(markers[ID_MARKER]) if ID_MARKER in markers else None,
+        policy=policy_for_article(article),
+        comment_id=None,
     )
 
 

@@ -89,3 +89,70 @@ def test_concurrent_reports_cross_the_threshold_exactly_once(settings):
     comment.refresh_from_db()
     assert comment.flag_count == 8
     assert ModerationDecision.objects.filter(comment=comment, action="report").count() == 1
+
+
+# --- posting on PostgreSQL: lookups and write as prepared statements, the write in one statement -------------
+
+
+def _version(article_id: int) -> int:
+    from newsportal.models import CommentsVersion
+
+    found = CommentsVersion.objects.filter(article_id=article_id).first()
+    return found.version if found else 0
+
+
+@pytest.mark.django_db
+def test_a_post_is_three_statements_and_a_reply_keeps_every_count(django_assert_num_queries):
+    from comments.api.selectors import published_article
+
+    article = make_article()
+    with django_assert_num_queries(3):  # the article, the lookups, the one write (no BEGIN/COMMIT of its own)
+        root = comment_create(
+            article=published_article(article_id=article.pk), body="root", client=new_client(), author_name="R"
+        ).comment
+    reply = comment_create(article=article, body="reply", client=new_client(), author_name="R", parent=root).comment
+    root.refresh_from_db()
+    article.refresh_from_db()
+    stored = Comment.objects.get(pk=reply.pk)
+    assert (stored.parent_id, stored.root_id, stored.depth, stored.path) == (root.pk, root.pk, 1, reply.path)
+    assert reply.path.startswith(root.path) and len(reply.path) == 2 * len(root.path)
+    assert root.reply_count == 1 and article.comment_count == 2 and _version(article.pk) == 2
+    assert stored.body == "reply" and stored.signals == {} and stored.hold_reasons == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%%comments_comment%%'")
+        assert cursor.fetchone()[0] >= 2  # the lookups and the write, prepared on this connection
+
+
+@pytest.mark.django_db
+def test_a_held_comment_moves_no_count_and_no_version():
+    from comments.models import ModerationPolicy
+
+    article = make_article()
+    ModerationPolicy.objects.create(article=article, mode=ModerationPolicy.Mode.PRE_ALL)
+    created = comment_create(article=article, body="held", client=new_client(), author_name="R")
+    article.refresh_from_db()
+    assert not created.published and created.comment.status == Comment.Status.PENDING
+    assert article.comment_count == 0 and _version(article.pk) == 0
+
+
+@pytest.mark.django_db
+def test_another_in_transaction_hook_runs_in_the_posts_transaction():
+    """A hook other than the version bump is not in the one statement: it runs, and its failure undoes the post."""
+    from comments.services import lifecycle
+
+    article = make_article()
+    seen = []
+
+    def failing(article_ids):
+        seen.append((set(article_ids), connection.in_atomic_block))
+        raise RuntimeError("hook failed")
+
+    lifecycle.on_comments_changing(failing)
+    try:
+        with pytest.raises(RuntimeError):
+            comment_create(article=article, body="undone", client=new_client(), author_name="R")
+    finally:
+        lifecycle._in_transaction_hooks.remove(failing)
+    article.refresh_from_db()
+    assert seen == [({article.pk}, True)]
+    assert not Comment.objects.filter(article=article).exists() and article.comment_count == 0
