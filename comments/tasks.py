@@ -1,7 +1,9 @@
 """Celery tasks of the comments app: thin, they take ids and call one service each.
 
-`score_comment` is enqueued on commit by comments.services.posting.comment_create; `learn_from_decision` on
-commit by the moderation service. Both survive a lost message: beat's `sweep_unscored` and `learn_pending`
+`score_comments` is published in batches by the web processes' outbox (comments.dispatch), fed on commit by
+comments.services.posting.comment_create; `score_comment` is what the sweeper enqueues (and what posting
+publishes when the outbox is off or Celery is eager). `learn_from_decision` is enqueued on commit by the
+moderation service. Both survive a lost message: beat's `sweep_unscored` and `learn_pending`
 find whatever was committed but never processed.
 """
 
@@ -53,6 +55,42 @@ def score_comment(self, comment_id: int) -> None:
         raise self.retry(exc=exc, countdown=countdown) from exc
     except Exception:
         log.exception("comment %s could not be scored", comment_id)
+        _give_up(comment_id)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=settings.SPAM_SCORE_MAX_RETRIES,
+    ignore_result=True,
+)
+def score_comments(self, comment_ids: list[int]) -> None:
+    """Score and route a batch of new comments (one message from a web process's outbox) in one transaction,
+    filled up to SPAM_SCORE_BACKLOG with others awaiting their score; ids already scored are skipped, so a second
+    run is a no-op. Transient errors retry the batch with exponential backoff; a comment that cannot be scored
+    goes to a person, alone (the service scores each comment of a failing batch by itself first)."""
+    from comments.services.scoring import comments_score
+
+    if settings.SPAM_SCORING_TEST_DELAY:
+        time.sleep(settings.SPAM_SCORING_TEST_DELAY)
+    try:
+        backlog = 0 if self.request.is_eager else settings.SPAM_SCORE_BACKLOG
+        outcome = comments_score(comment_ids=comment_ids, backlog=backlog)
+    except TRANSIENT_ERRORS as exc:
+        if self.request.retries >= self.max_retries:
+            log.error("comments %s not scored after %s retries: %s", comment_ids, self.max_retries, exc)
+            for comment_id in comment_ids:  # giving up holds only those still unscored
+                _give_up(comment_id)
+            return
+        countdown = backoff_seconds(self.request.retries, base=settings.SPAM_RETRY_BACKOFF_SECONDS)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    except Exception:
+        log.exception("comments %s could not be scored", comment_ids)
+        for comment_id in comment_ids:
+            _give_up(comment_id)
+        return
+    for comment_id in outcome.failed:
         _give_up(comment_id)
 
 
