@@ -83,21 +83,18 @@ def test_the_thread_publishes_after_the_interval(published):
     assert len(outbox) == 0
 
 
-def test_submit_is_immediate_with_the_interval_at_zero(settings, published):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.NEWSPORTAL_SCORING_DISPATCH_SECONDS = 0
+@pytest.mark.parametrize(
+    ("eager", "interval"),
+    [(False, 0), (True, 0.05)],  # the outbox off; an eager Celery (the embedded default: runs in the request)
+)
+def test_submit_publishes_score_comment_at_once_when_the_outbox_is_off_or_celery_eager(
+    settings, published, eager, interval
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = eager
+    settings.NEWSPORTAL_SCORING_DISPATCH_SECONDS = interval
     with mock.patch("comments.tasks.score_comment.delay") as one:
         dispatch.submit(41)
     one.assert_called_once_with(41)
-    assert not published.called
-
-
-def test_submit_is_immediate_when_celery_is_eager(settings, published):
-    settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded default: the task runs in the request, as before
-    settings.NEWSPORTAL_SCORING_DISPATCH_SECONDS = 0.05
-    with mock.patch("comments.tasks.score_comment.delay") as one:
-        dispatch.submit(42)
-    one.assert_called_once_with(42)
     assert not published.called
 
 
