@@ -43,6 +43,8 @@ class ScoringOutbox:
 
         When a publish fails, the whole queue is dropped rather than tried batch after batch against a dead
         broker (about a second each): the sweeper enqueues those comments later."""
+        if not self._queue:  # the common case at exit: no import of the tasks (sklearn) during shutdown
+            return 0
         from comments.tasks import score_comments
 
         published = 0
