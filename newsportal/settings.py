@@ -276,15 +276,20 @@ SPAM_THRESHOLD = 0.9
 SPAM_MIN_LABELS = env_int("NEWSPORTAL_SPAM_MIN_LABELS", 200)
 SPAM_COLD_START_MODEL_WEIGHT = 0.5
 SPAM_VELOCITY_MINUTES = 10
-# A score_comment task also scores up to this many other comments awaiting their score, in one transaction: under
-# load one transaction serves many comments and their own tasks find them done (0 = each task its own comment).
+# A score_comment task also scores up to this many other comments awaiting their score, in one transaction (a
+# score_comments batch fills its transaction up to this many in all): under load one transaction serves many
+# comments and their own tasks find them done (0 = each task its own comment(s)).
 SPAM_SCORE_BACKLOG = env_int("NEWSPORTAL_SPAM_SCORE_BACKLOG", 50)
+# Web processes hand new comments to scoring through an outbox (comments/dispatch.py): a thread publishes one
+# score_comments task per up to 100 comments this often, off the request path. 0 = one score_comment task per
+# comment, published after the request's commit (as with an eager Celery, the embedded default).
+NEWSPORTAL_SCORING_DISPATCH_SECONDS = env_float("NEWSPORTAL_SCORING_DISPATCH_SECONDS", 0.05)
 SPAM_SCORE_MAX_RETRIES = env_int("NEWSPORTAL_SPAM_MAX_RETRIES", 5)
 SPAM_RETRY_BACKOFF_SECONDS = 2.0  # first retry after 2 s, then 4, 8, ... (capped at 5 minutes)
 SPAM_SWEEP_AFTER_SECONDS = 30  # comments committed this long ago and still unscored are enqueued again
 SPAM_SWEEP_BATCH = 500
 SPAM_MODEL_CHECK_SECONDS = 5.0  # how often a worker asks whether the active model changed
-# Test-only: every score_comment sleeps this long first (integration tests kill a worker mid-task).
+# Test-only: every score_comment and score_comments sleeps this long first (integration tests kill a worker mid-task).
 SPAM_SCORING_TEST_DELAY = float(env_str("NEWSPORTAL_SCORING_TEST_DELAY", "0") or 0)
 
 REST_FRAMEWORK = {

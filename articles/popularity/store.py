@@ -5,7 +5,6 @@ set of visitor ids seen, and per hour a counter per article. `buckets()` returns
 takes ({hour: counts indexed by article id}), so the ranking reads both backends the same way.
 """
 
-import atexit
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ import redis
 from django.conf import settings
 
 from articles import ranking
+from newsportal.background import BackgroundFlusher
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +111,7 @@ class RedisViewStore:
         self._known_hour = -1
         self._known: set[tuple[int, str]] = set()
         self._queue: deque[tuple[int, tuple[str, ...], int]] = deque()
-        self._wake = threading.Event()
-        self._flush_lock = threading.Lock()
-        self._flusher_pid = 0
+        self._flusher = BackgroundFlusher(self._flush_quietly, name="view-flusher", interval=flush_seconds)
         self._last_error_log = -60.0
 
     @classmethod
@@ -146,10 +144,9 @@ class RedisViewStore:
             return counted[0]
         self._remember(article_id, visitor_ids, hour)  # queued: this process's next views of it are repeats
         self._queue.append(view)
-        if self._flusher_pid != os.getpid():
-            self._start_flusher()
+        self._flusher.ensure_running()
         if len(self._queue) >= FLUSH_BATCH:
-            self._wake.set()
+            self._flusher.wake()
         return True
 
     def _send(self, views: list[tuple[int, tuple[str, ...], int]]) -> list[bool]:
@@ -165,7 +162,7 @@ class RedisViewStore:
 
     def flush(self) -> None:
         """Send every queued view now (the flusher does it every `flush_seconds`; `buckets` calls it first)."""
-        with self._flush_lock:
+        with self._flusher.lock:
             while self._queue:
                 views = []
                 while self._queue and len(views) < FLUSH_BATCH:
@@ -176,20 +173,6 @@ class RedisViewStore:
                     for article_id, visitor_ids, _ in views:  # lost: let the readers' next views try again
                         self._known.difference_update((article_id, visitor_id) for visitor_id in visitor_ids)
                     raise
-
-    def _start_flusher(self) -> None:
-        with self._flush_lock:
-            if self._flusher_pid == os.getpid():
-                return
-            self._flusher_pid = os.getpid()  # a forked process (a gunicorn worker) starts its own thread
-            threading.Thread(target=self._flush_forever, name="view-flusher", daemon=True).start()
-            atexit.register(self._flush_quietly)
-
-    def _flush_forever(self) -> None:
-        while True:
-            self._wake.wait(self.flush_seconds)
-            self._wake.clear()
-            self._flush_quietly()
 
     def _flush_quietly(self) -> None:
         try:

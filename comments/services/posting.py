@@ -213,18 +213,12 @@ def secret_matches(comment: Comment, secret: str | None) -> bool:
 
 
 def enqueue_scoring_on_commit(comment_id: int) -> None:
-    """After commit, hand the comment to spam scoring; a dead broker is logged, never raised (the sweeper
-    re-enqueues comments that stay unscored)."""
+    """After commit, hand the comment to spam scoring through this process's outbox (comments.dispatch: batched,
+    published off the request path); a dead broker is logged, never raised (the sweeper re-enqueues comments
+    that stay unscored)."""
+    from comments.dispatch import submit
 
-    def _enqueue() -> None:
-        from comments.tasks import score_comment
-
-        try:
-            score_comment.delay(comment_id)
-        except Exception:
-            logger.warning("could not enqueue score_comment(%s); the sweeper will retry", comment_id, exc_info=True)
-
-    transaction.on_commit(_enqueue)
+    transaction.on_commit(lambda: submit(comment_id))
 
 
 # --- gates ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Scoring a new comment for spam and routing it: publish, hold for a moderator, or spam.
 
-Called by the `score_comment` task, possibly more than once for one comment (redelivery after a worker died,
-the sweeper): the row lock and the `scored_at` guard make every run after the first a no-op, and a person's
+Called by the `score_comments` task (a batch from a web process's outbox) and `score_comment` (one comment: the
+sweeper, an eager Celery), possibly more than once for one comment (redelivery after a worker died, the
+sweeper): the row lock and the `scored_at` guard make every run after the first a no-op, and a person's
 decision (`reviewed_at`) is never overridden.
 """
 
@@ -49,6 +50,12 @@ class ScoreOutcome:
     model_version: str
     before: str
     after: str
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    scored: list[ScoreOutcome]
+    failed: list[int]  # ids that could not be scored even alone (a bug): the task gives them up to a person
 
 
 def suspect_words() -> tuple[str, ...]:
@@ -232,8 +239,54 @@ def _score_locked(comment_id: int, backlog: int) -> ScoreOutcome | None:
         comment = Comment.objects.select_for_update().filter(pk=comment_id).order_by().first()
         if comment is None or comment.scored_at is not None:
             return None
-        comments = [comment, *_claim_backlog(comment_id, backlog)] if backlog else [comment]
+        comments = [comment, *_claim_backlog([comment_id], backlog)] if backlog else [comment]
         return _score_and_route(comments)[0]
+
+
+def comments_score(*, comment_ids: Sequence[int], backlog: int = 0) -> BatchOutcome:
+    """Score a batch of comments (one outbox message) in one transaction and route each by its article's
+    thresholds.
+
+    Ids already scored (a redelivery, another task's backlog), gone, decided by a person or given up as "not
+    scored" are skipped. The others are locked in id order, waiting for a row another transaction holds (two
+    batches sharing ids then never deadlock; a row scored meanwhile is skipped). With `backlog`, other comments
+    awaiting their score fill the transaction up to `backlog` comments in all, as in `comment_score`.
+
+    Should the batch fail other than transiently (a bug one text triggers), each comment is scored alone, so no
+    comment is given up because of another; those that fail alone too are returned as `failed`. Transient
+    errors propagate: the task retries the whole batch, whose scored part is then skipped.
+    """
+    try:
+        return BatchOutcome(scored=_score_batch_locked(comment_ids, backlog), failed=[])
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception:
+        log.exception("comments %s: scoring them together failed, scoring each alone", list(comment_ids))
+    scored, failed = [], []
+    for comment_id in comment_ids:
+        try:
+            outcome = comment_score(comment_id=comment_id)
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception:
+            log.exception("comment %s could not be scored", comment_id)
+            failed.append(comment_id)
+            continue
+        if outcome is not None:
+            scored.append(outcome)
+    return BatchOutcome(scored=scored, failed=failed)
+
+
+def _score_batch_locked(comment_ids: Sequence[int], backlog: int) -> list[ScoreOutcome]:
+    with transaction.atomic():
+        _relax_commit_durability()
+        locked = _awaiting_score().filter(pk__in=comment_ids).select_for_update(of=("self",)).order_by("id")
+        comments = [comment for comment in locked if comment.scored_at is None]
+        if not comments:
+            return []
+        if backlog > len(comments):
+            comments += _claim_backlog(comment_ids, backlog - len(comments))
+        return _score_and_route(comments)
 
 
 def _awaiting_score():
@@ -245,11 +298,11 @@ def _awaiting_score():
     ).exclude(Exists(given_up))
 
 
-def _claim_backlog(comment_id: int, limit: int) -> list[Comment]:
+def _claim_backlog(exclude: Sequence[int], limit: int) -> list[Comment]:
     """Lock up to `limit` other comments awaiting their score, skipping rows that another transaction holds."""
     return list(
         _awaiting_score()
-        .exclude(pk=comment_id)
+        .exclude(pk__in=exclude)
         .select_for_update(skip_locked=True, of=("self",))
         .order_by("id")[:limit]
     )

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from articles.models import Article, Section
+from comments import dispatch
 from comments.models import BODY_MAX_LENGTH, Ban, Comment, ModerationPolicy, WordRule, thread_path
 from comments.services.posting import comment_create, secret_matches
 from newsportal.errors import ApplicationError
@@ -331,7 +332,15 @@ def test_held_reply_does_not_count(article):
 # --- scoring hand-off ------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def broker(settings):
+    """Celery with a broker (not eager): posting hands scoring to the process's outbox (comments.dispatch)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.NEWSPORTAL_SCORING_DISPATCH_SECONDS = 60  # the test flushes; the thread would wait a minute
+
+
 def test_scoring_is_enqueued_after_commit(article, django_capture_on_commit_callbacks):
+    # eager Celery (the embedded default): one score_comment per comment, at commit
     with mock.patch("comments.tasks.score_comment.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             result = post(article)
@@ -339,9 +348,32 @@ def test_scoring_is_enqueued_after_commit(article, django_capture_on_commit_call
     delay.assert_called_once_with(result.comment.pk)
 
 
+def test_with_a_broker_scoring_is_queued_after_commit_and_published_in_a_batch(
+    article, broker, django_capture_on_commit_callbacks
+):
+    with mock.patch("comments.tasks.score_comments.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            first, second = post(article), post(article, "Another ordinary comment.")
+            dispatch.flush()
+            delay.assert_not_called()  # nothing is queued before the commit
+        dispatch.flush()
+    assert [i for call in delay.call_args_list for i in call.args[0]] == [first.comment.pk, second.comment.pk]
+
+
 def test_dead_broker_never_fails_the_post(article, django_capture_on_commit_callbacks, caplog):
     with mock.patch("comments.tasks.score_comment.delay", side_effect=ConnectionError("broker down")):
         with django_capture_on_commit_callbacks(execute=True):
             result = post(article)
+    assert Comment.objects.filter(pk=result.comment.pk).exists()
+    assert "sweeper" in caplog.text
+
+
+def test_dead_broker_never_fails_the_post_through_the_outbox(
+    article, broker, django_capture_on_commit_callbacks, caplog
+):
+    with mock.patch("comments.tasks.score_comments.delay", side_effect=ConnectionError("broker down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = post(article)
+        assert dispatch.flush() == 0
     assert Comment.objects.filter(pk=result.comment.pk).exists()
     assert "sweeper" in caplog.text

@@ -5,15 +5,15 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.db import OperationalError
+from django.db import DataError, OperationalError, connection
 from django.utils import timezone
 
 from comments.models import Comment, ModerationDecision, ModerationPolicy, WordRule
 from comments.services import scoring
 from comments.services.lifecycle import comment_transition
-from comments.services.scoring import comment_score, comments_unscored, route
+from comments.services.scoring import comment_score, comments_score, comments_unscored, route
 from comments.services.spam_models import spam_model_forget_loaded
-from comments.tasks import score_comment, sweep_unscored
+from comments.tasks import score_comment, score_comments, sweep_unscored
 from tests.factories import ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +145,148 @@ def test_a_backlog_that_fails_leaves_this_comment_scored_alone_and_the_others_to
 
     assert outcome is not None and Comment.objects.get(pk=good.pk).scored_at is not None
     assert Comment.objects.get(pk=poison.pk).scored_at is None  # not given up: its own task decides
+
+
+# --- batches (the outbox's score_comments) ---------------------------------------------------------------
+
+
+def failing_statements(error: Exception, *, when):
+    """Make the database fail every statement `when(sql, params)` picks, as an outage or a bug would (Django's
+    execute_wrapper: the project's code runs unchanged)."""
+
+    def wrapper(execute, sql, params, many, context):
+        if when(sql, params or ()):
+            raise error
+        return execute(sql, params, many, context)
+
+    return connection.execute_wrapper(wrapper)
+
+
+def batch_lock(sql, params) -> bool:
+    return '"comments_comment"."id" IN (' in sql and sql.lstrip().startswith("SELECT")
+
+
+def test_a_batch_is_scored_and_routed_in_one_transaction():
+    article = ArticleFactory()
+    ham, spam, other = (CommentFactory(article=article, body=body) for body in (HAM_TEXT, SPAM_TEXT, HAM_TEXT))
+
+    outcome = comments_score(comment_ids=[ham.pk, spam.pk, other.pk])
+
+    assert sorted(o.comment_id for o in outcome.scored) == sorted([ham.pk, spam.pk, other.pk]) and not outcome.failed
+    rows = {c.pk: c for c in Comment.objects.filter(article=article)}
+    assert (rows[ham.pk].status, rows[spam.pk].status, rows[other.pk].status) == (PUBLISHED, SPAM, PUBLISHED)
+    assert len({c.scored_at for c in rows.values()}) == 1  # one transaction
+    article.refresh_from_db()
+    assert article.comment_count == 2
+    assert ModerationDecision.objects.filter(action="score").count() == 3
+
+
+def test_a_batch_skips_comments_scored_gone_given_up_or_deleted():
+    # given a batch where only one comment still awaits its score
+    waiting = CommentFactory(body=HAM_TEXT)
+    scored = CommentFactory(body=SPAM_TEXT)
+    comment_score(comment_id=scored.pk)
+    held = CommentFactory(body=HAM_TEXT)
+    scoring.comment_hold_unscored(comment_id=held.pk)
+    deleted = CommentFactory(body=SPAM_TEXT, status=Comment.Status.DELETED)
+    gone = CommentFactory(body=HAM_TEXT)
+    Comment.objects.filter(pk=gone.pk).delete()
+    before = Comment.objects.get(pk=scored.pk)
+
+    # when the batch is scored (a redelivered message, say)
+    outcome = comments_score(comment_ids=[scored.pk, held.pk, deleted.pk, gone.pk, waiting.pk])
+
+    # then only that one is scored; the others are left as they were
+    assert [o.comment_id for o in outcome.scored] == [waiting.pk] and not outcome.failed
+    assert Comment.objects.get(pk=scored.pk).scored_at == before.scored_at
+    assert Comment.objects.get(pk=held.pk).scored_at is None
+    assert Comment.objects.get(pk=deleted.pk).scored_at is None
+    assert ModerationDecision.objects.filter(comment_id=scored.pk).count() == 1
+    # and a second run is a no-op
+    assert comments_score(comment_ids=[waiting.pk]).scored == []
+
+
+def test_a_batch_is_filled_up_to_the_backlog_with_others_awaiting_their_score():
+    older = [CommentFactory(body=HAM_TEXT) for _ in range(3)]
+    batch = [CommentFactory(body=HAM_TEXT) for _ in range(2)]
+
+    outcome = comments_score(comment_ids=[c.pk for c in batch], backlog=4)
+
+    assert len(outcome.scored) == 4  # the batch and the two oldest others
+    scored = [Comment.objects.get(pk=c.pk).scored_at is not None for c in [*older, *batch]]
+    assert scored == [True, True, False, True, True]
+
+
+def test_a_batch_that_fails_is_scored_comment_by_comment_and_only_the_culprit_fails():
+    # given a batch with a comment whose write the database refuses (a bug only its data triggers)
+    good, poison, other = (CommentFactory(body=HAM_TEXT) for _ in range(3))
+
+    def touches_poison(sql, params):
+        return sql.lstrip().startswith("UPDATE comments_comment") and poison.pk in params
+
+    with failing_statements(DataError("a bug"), when=touches_poison):
+        outcome = comments_score(comment_ids=[good.pk, poison.pk, other.pk])
+
+    assert sorted(o.comment_id for o in outcome.scored) == sorted([good.pk, other.pk])
+    assert outcome.failed == [poison.pk]
+    assert Comment.objects.get(pk=poison.pk).scored_at is None
+    assert Comment.objects.get(pk=good.pk).scored_at is not None
+
+
+def test_the_batch_task_gives_the_culprit_alone_to_a_person():
+    good, poison = CommentFactory(body=SPAM_TEXT), CommentFactory(body=HAM_TEXT)
+
+    def touches_poison(sql, params):
+        return sql.lstrip().startswith("UPDATE comments_comment") and poison.pk in params
+
+    with failing_statements(DataError("a bug"), when=touches_poison):
+        score_comments.apply(args=[[good.pk, poison.pk]])
+
+    good.refresh_from_db()
+    poison.refresh_from_db()
+    assert good.status == SPAM and good.scored_at is not None
+    assert poison.status == PENDING and poison.spam_reasons == ["not scored"]
+
+
+def test_the_batch_task_retries_transient_errors_then_holds_every_unscored_comment(settings):
+    first, second = CommentFactory(body=HAM_TEXT), CommentFactory(body=HAM_TEXT)
+    scored = CommentFactory(body=HAM_TEXT)
+    comment_score(comment_id=scored.pk)
+    calls = []
+
+    def lock(sql, params):
+        if batch_lock(sql, params):
+            calls.append(sql)
+            return True
+        return False
+
+    with (
+        mock.patch.object(score_comments, "max_retries", 2),
+        failing_statements(OperationalError("server closed the connection unexpectedly"), when=lock),
+    ):
+        score_comments.apply(args=[[first.pk, second.pk, scored.pk]])
+
+    assert len(calls) == 3  # the first try and two retries
+    rows = {c.pk: c for c in Comment.objects.filter(pk__in=[first.pk, second.pk, scored.pk])}
+    assert rows[first.pk].spam_reasons == ["not scored"] and rows[second.pk].spam_reasons == ["not scored"]
+    assert rows[scored.pk].status == PUBLISHED and rows[scored.pk].scored_at is not None  # not given up
+
+
+def test_a_transient_error_in_a_batch_that_clears_is_retried_into_scores():
+    comments = [CommentFactory(body=HAM_TEXT) for _ in range(3)]
+    calls = []
+
+    def first_lock(sql, params):
+        if batch_lock(sql, params):
+            calls.append(sql)
+            return len(calls) == 1
+        return False
+
+    with failing_statements(OperationalError("deadlock detected"), when=first_lock):
+        score_comments.apply(args=[[c.pk for c in comments]])
+
+    assert len(calls) == 2
+    assert all(c.scored_at is not None for c in Comment.objects.filter(pk__in=[c.pk for c in comments]))
 
 
 def test_a_moderators_decision_is_never_overridden():

@@ -6,10 +6,12 @@ the broker never disturbs the shared one.
 
 import shutil
 import time
+from unittest import mock
 
 import pytest
 from django.conf import settings
 
+from comments import dispatch
 from comments.models import Comment, ModerationDecision
 from newsportal.celery import app
 from tests.conftest import require
@@ -56,6 +58,7 @@ def workers():
 def api_settings(settings):
     settings.NEWSPORTAL_RATE_LIMITS_ENABLED = False
     settings.SPAM_SWEEP_AFTER_SECONDS = 0
+    settings.NEWSPORTAL_SCORING_DISPATCH_SECONDS = 0.05  # posting goes through the outbox, as in production
     return settings
 
 
@@ -109,6 +112,7 @@ def test_broker_down_while_posting_then_the_sweeper_gets_every_comment_scored_on
     assert [status for status, _, _ in down] == [201] * 5
     assert max(seconds for _, _, seconds in down) < 2.0, down  # no hang on a dead broker (the 2 s promise)
     down_ids = [cid for _, cid, _ in down]
+    assert dispatch.flush() == 0  # the outbox's publish failed (after any in flight): the ids are dropped
     assert not Comment.objects.filter(pk__in=down_ids, scored_at__isnull=False).exists()
 
     # and when it comes back (empty), the sweeper enqueues what was never scored
@@ -167,3 +171,34 @@ def test_a_task_delivered_twice_scores_once(client, api_settings, redis_broker, 
     assert comment.scored_at is not None
     assert score_decisions(comment_id) == 1
     assert settings.CELERY_TASK_ACKS_LATE and score_comment.acks_late and score_comment.reject_on_worker_lost
+
+
+def test_comments_posted_through_the_outbox_are_published_in_batches_and_all_scored(
+    client, api_settings, redis_broker, workers
+):
+    from comments.tasks import score_comment, score_comments
+
+    # given a worker on a live broker and the outbox on (a broker, not eager)
+    assert not settings.CELERY_TASK_ALWAYS_EAGER
+    start_worker(workers, redis_broker, "spam-d")
+    article = ArticleFactory()
+
+    # when 30 comments are posted through the API (the publish is watched, not replaced)
+    with (
+        mock.patch.object(score_comments, "delay", wraps=score_comments.delay) as batches,
+        mock.patch.object(score_comment, "delay", wraps=score_comment.delay) as singles,
+    ):
+        posted = [post(client, article, i) for i in range(30)]
+        started = time.monotonic()
+        ids = [cid for _, cid, _ in posted]
+        rows = wait_scored(ids, 15)
+        dispatch.flush()
+
+    # then every comment is scored within seconds, once, from fewer messages than comments
+    assert [status for status, _, _ in posted] == [201] * 30
+    assert all(c.scored_at is not None for c in rows), workers[0].tail()
+    assert time.monotonic() - started < 10
+    assert [score_decisions(cid) for cid in ids] == [1] * 30
+    sent = [call.args[0] for call in batches.call_args_list]
+    assert sorted(i for batch in sent for i in batch) == sorted(ids)
+    assert len(sent) < 30 and not singles.called
