@@ -26,7 +26,7 @@ class ScoringOutbox:
     """One per process. The queue is a deque: appends and pops are atomic, so `submit` takes no lock; the
     flusher's lock keeps two drains (the thread, the exit hook, `flush`) apart."""
 
-    def __init__(self, *, interval: float = 0.05):
+    def __init__(self, *, interval: float = 0.25):
         self._queue: deque[int] = deque()
         self._flusher = BackgroundFlusher(self.flush, name="scoring-outbox", interval=interval)
 

@@ -34,7 +34,7 @@ VISIBLE = Q(status=Comment.Status.PUBLISHED) | Q(status=Comment.Status.DELETED, 
 # inside its own lookup statement (comments.services.posting).
 MAX_SECTION_DEPTH = 32
 _SECTION_CHAIN = """chain (id, parent_id, depth) AS (
-    SELECT id, parent_id, 0 FROM {section} WHERE id = %s
+    SELECT id, parent_id, 0 FROM {section} WHERE id = {start}
     UNION ALL
     SELECT s.id, s.parent_id, chain.depth + 1 FROM {section} s JOIN chain ON s.id = chain.parent_id
     WHERE chain.depth < {max_depth}
@@ -45,11 +45,12 @@ ORDER BY CASE WHEN p.article_id IS NULL THEN 1 ELSE 0 END, chain.depth
 LIMIT 1"""
 
 
-def policy_sql() -> tuple[str, str]:
+def policy_sql(start: str = "%s") -> tuple[str, str]:
     """(the recursive CTE `chain` of the article's section and its ancestors, the query of the nearest policy
-    over it); together they take (section id, article id)."""
+    over it); together they take (section id, article id). `start`: the SQL of the section id, a parameter by
+    default."""
     quote = connection.ops.quote_name
-    chain = _SECTION_CHAIN.format(section=quote(Section._meta.db_table), max_depth=MAX_SECTION_DEPTH)
+    chain = _SECTION_CHAIN.format(section=quote(Section._meta.db_table), start=start, max_depth=MAX_SECTION_DEPTH)
     return chain, _NEAREST_POLICY.format(policy=quote(ModerationPolicy._meta.db_table))
 
 

@@ -283,7 +283,7 @@ SPAM_SCORE_BACKLOG = env_int("NEWSPORTAL_SPAM_SCORE_BACKLOG", 50)
 # Web processes hand new comments to scoring through an outbox (comments/dispatch.py): a thread publishes one
 # score_comments task per up to 100 comments this often, off the request path. 0 = one score_comment task per
 # comment, published after the request's commit (as with an eager Celery, the embedded default).
-NEWSPORTAL_SCORING_DISPATCH_SECONDS = env_float("NEWSPORTAL_SCORING_DISPATCH_SECONDS", 0.05)
+NEWSPORTAL_SCORING_DISPATCH_SECONDS = env_float("NEWSPORTAL_SCORING_DISPATCH_SECONDS", 0.25)
 SPAM_SCORE_MAX_RETRIES = env_int("NEWSPORTAL_SPAM_MAX_RETRIES", 5)
 SPAM_RETRY_BACKOFF_SECONDS = 2.0  # first retry after 2 s, then 4, 8, ... (capped at 5 minutes)
 SPAM_SWEEP_AFTER_SECONDS = 30  # comments committed this long ago and still unscored are enqueued again

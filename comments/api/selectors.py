@@ -6,6 +6,7 @@ so comments published while a client pages never shift or repeat what it has alr
 
 import base64
 import binascii
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -133,19 +134,39 @@ def comment_page_rows(*, article_id: int, parent_id: int | None, after: Position
     return list(qs.order_by("created_at", "id").values(*ROW_FIELDS)[: limit + 1])
 
 
-def published_article(*, article_id: int) -> Article | None:
-    """The published article a comment is posted to, or None.
+# Published articles the POST endpoint has seen, per process: {id: (expires at, article)}. Only to answer 404
+# before validating a body and to hand the service an article: comment_create reads the article again in its
+# own lookup (comments.services.posting), so a cached copy can never let a comment through to an article that
+# was since unpublished, closed or moved (that POST gets the 404 or 403 from the fresh row). Unknown and
+# unpublished articles are never cached: a newly published article is found at once.
+ARTICLE_CACHE_SECONDS = 30
+_ARTICLE_CACHE_MAX = 10_000
+_articles: dict[int, tuple[float, Article]] = {}
 
-    Hand-written and prepared (newsportal.db): this runs on every POST, and building the ORM query, or even a
-    raw queryset, costs more than running it.
+
+def published_article(*, article_id: int) -> Article | None:
+    """The published article a comment is posted to, or None; possibly up to ARTICLE_CACHE_SECONDS old (above).
+
+    Hand-written and prepared (newsportal.db) when it is read: building the ORM query, or even a raw queryset,
+    costs more than running it.
     """
+    now = time.monotonic()
+    cached = _articles.get(article_id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     quote = connection.ops.quote_name
     sql = f"SELECT {select_columns(Article)} FROM {quote(Article._meta.db_table)} WHERE id = %s"
     with prepared() as cursor:
         cursor.execute(sql, [article_id])
         row = cursor.fetchone()
     article = instance_from_row(Article, row) if row is not None else None
-    return article if article is not None and article.is_published else None
+    if article is None or not article.is_published:
+        _articles.pop(article_id, None)
+        return None
+    if len(_articles) >= _ARTICLE_CACHE_MAX:
+        _articles.clear()
+    _articles[article_id] = (now + ARTICLE_CACHE_SECONDS, article)
+    return article
 
 
 def published_comment(*, comment_id: int, article_id: int | None = None) -> dict | None:

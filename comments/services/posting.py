@@ -16,7 +16,7 @@ from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from articles.models import Article
@@ -73,7 +73,7 @@ def comment_create(
     ip_hash = client.ip_hash
     body_hash = text.fingerprint(body)
     found = _lookups(user=user, ip_hash=ip_hash, email=author_email, body_hash=body_hash, article=article, now=now)
-    effective = found.policy
+    article, effective = found.article, found.policy
     _check_open(article, now=now, effective=effective)
     if found.banned:
         raise ApplicationError("You may not post comments at the moment.", code="banned", status=403)
@@ -151,7 +151,11 @@ def _save_in_one_statement(comment: Comment, *, parent: Comment | None, publishe
         if parent is not None:
             parent = _lock_parent(parent, article=comment.article)
         _place(comment, parent)
-        params = [field.get_db_prep_save(getattr(comment, field.attname), connection) for field in _COMMENT_FIELDS]
+        values = [getattr(comment, field.attname) for field in _COMMENT_FIELDS]
+        params = [
+            field.get_db_prep_save(value, connection) if field in _PREPARED_FIELDS else value
+            for field, value in zip(_COMMENT_FIELDS, values, strict=True)
+        ]
         if published:
             changed_at = comment.created_at
             params += [comment.article_id, *([parent.pk] if parent is not None else []), comment.article_id, changed_at]
@@ -163,6 +167,10 @@ def _save_in_one_statement(comment: Comment, *, parent: Comment | None, publishe
 
 
 _COMMENT_FIELDS = Comment._meta.concrete_fields
+# The values psycopg cannot bind as they are: JSON (Django wraps it). Every other field holds what comment_create
+# put there, already of the column's type (int, str, aware datetime, float, None), and asking each of the 31
+# fields for its database value cost a tenth of the POST's Python.
+_PREPARED_FIELDS = frozenset(field for field in _COMMENT_FIELDS if isinstance(field, models.JSONField))
 
 
 @cache
@@ -239,20 +247,22 @@ class Lookups:
     banned: bool  # an active ban on the client's IP, user or e-mail
     repeated: bool  # the same text recently from the same client (any article), or on another article
     patterns: dict  # WordRule kind -> one pattern of its words, or None (word_patterns)
+    article: Article  # the article as it is now (the caller's copy may be older: the API's is cached)
     policy: ModerationPolicy  # the article's effective moderation policy (comments.selectors.policy_for_article)
     comment_id: int | None  # PostgreSQL: the new comment's id, drawn from its sequence (its path needs it)
 
 
-# Posting reads four things before it writes: the effective policy, the word rules, whether a ban applies and
-# whether the text was just posted. Every statement of the POST costs a round trip and ORM work, so:
+# Posting reads five things before it writes: the article as it is now, its effective policy, the word rules,
+# whether a ban applies and whether the text was just posted. Every statement of the POST costs a round trip and
+# ORM work, so:
 # - On PostgreSQL they are one prepared statement (newsportal.db: planning the recursive policy walk cost more
-#   than running it) returning one row: the word rules as an array of (kind, word), the two EXISTS, the new
-#   comment's id drawn from the table's sequence (so the INSERT carries the comment's path, which ends with its
-#   id; an id drawn for a comment that a gate then refuses is a gap in the ids, as a rolled-back INSERT leaves
-#   one) and the nearest policy's columns (NULL: none). Its text is fixed: an absent user or e-mail is a NULL
-#   that matches no ban.
+#   than running it) returning one row (none: the article is gone): the article's columns, the word rules as an
+#   array of (kind, word), the two EXISTS, the new comment's id drawn from the table's sequence (so the INSERT
+#   carries the comment's path, which ends with its id; an id drawn for a comment that a gate then refuses is a
+#   gap in the ids, as a rolled-back INSERT leaves one) and the nearest policy's columns (NULL: none). Its text
+#   is fixed: an absent user or e-mail is a NULL that matches no ban.
 # - On SQLite, one statement returns the word rules as (kind, word) rows plus a marker row for each EXISTS that
-#   holds (the markers are no WordRule kind); the policy is read by policy_for_article.
+#   holds (the markers are no WordRule kind); the article and the policy are read by their own queries.
 # The indexes used are ban_lookup and comment_repeated_text.
 _BAN_SQL = """SELECT 1 FROM {bans} WHERE ({who}) AND (expires_at IS NULL OR expires_at > %s)"""
 _REPEATED_SQL = """SELECT 1 FROM {comments}
@@ -268,25 +278,30 @@ SELECT '{repeated_marker}', '' WHERE EXISTS ({repeated})
 _PG_LOOKUPS_SQL = """
 WITH RECURSIVE {chain}
 SELECT
+    {article_columns},
     ARRAY(SELECT ARRAY[CAST(kind AS TEXT), CAST(word AS TEXT)] FROM {words}),
     EXISTS ({ban}),
     EXISTS ({repeated}),
     nextval(CAST('{sequence}' AS regclass)),
     {policy_columns}
-FROM (SELECT 1) AS one LEFT JOIN LATERAL ({nearest}) AS policy ON TRUE
+FROM {articles} AS article LEFT JOIN LATERAL ({nearest}) AS policy ON TRUE
+WHERE article.id = %s
 """
 
 
 @cache
 def _pg_lookups_sql() -> str:
     quote = connection.ops.quote_name
-    chain, nearest = policy_sql()
+    articles = quote(Article._meta.db_table)
+    chain, nearest = policy_sql(start=f"(SELECT section_id FROM {articles} WHERE id = %s)")
     who = " OR ".join(f"(kind = '{kind}' AND value = %s)" for kind in (Ban.Kind.IP, Ban.Kind.USER, Ban.Kind.EMAIL))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Comment._meta.db_table])
         (sequence,) = cursor.fetchone()
     return _PG_LOOKUPS_SQL.format(
         chain=chain,
+        article_columns=", ".join(f"article.{quote(field.column)}" for field in Article._meta.concrete_fields),
+        articles=articles,
         words=quote(WordRule._meta.db_table),
         ban=_BAN_SQL.format(bans=quote(Ban._meta.db_table), who=who),
         repeated=_REPEATED_SQL.format(comments=quote(Comment._meta.db_table)),
@@ -306,19 +321,25 @@ def _lookups(*, user, ip_hash: str, email: str, body_hash: str, article: Article
     repeated_params = [body_hash, adapt(since), ip_hash, article.pk]
     if connection.vendor == "postgresql":
         params = [
-            article.section_id or 0,
+            article.pk,
             *(ip_hash, str(user.pk) if user is not None else None, email_key, now),
             *repeated_params,
+            article.pk,
             article.pk,
         ]
         with prepared() as cursor:
             cursor.execute(_pg_lookups_sql(), params)
-            words, banned, repeated, comment_id, *policy_row = cursor.fetchone()
+            row = cursor.fetchone()
+        if row is None:
+            raise ApplicationError("No such article.", code="not_found", status=404)
+        split = len(Article._meta.concrete_fields)
+        words, banned, repeated, comment_id, *policy_row = row[split:]
         has_policy = policy_row[0] is not None
         return Lookups(
             banned=banned,
             repeated=repeated,
             patterns=_patterns(words),
+            article=instance_from_row(Article, row[:split]),
             policy=instance_from_row(ModerationPolicy, policy_row) if has_policy else default_policy(),
             comment_id=comment_id,
         )
@@ -342,11 +363,15 @@ def _lookups(*, user, ip_hash: str, email: str, body_hash: str, article: Article
         cursor.execute(sql, [*who_params, adapt(now), *repeated_params])
         rows = cursor.fetchall()
     markers = {kind for kind, _ in rows if kind in (BAN_MARKER, REPEATED_MARKER)}
+    fresh = Article.objects.filter(pk=article.pk).first()
+    if fresh is None:
+        raise ApplicationError("No such article.", code="not_found", status=404)
     return Lookups(
+        article=fresh,
         banned=BAN_MARKER in markers,
         repeated=REPEATED_MARKER in markers,
         patterns=_patterns((kind, word) for kind, word in rows if kind not in markers),
-        policy=policy_for_article(article),
+        policy=policy_for_article(fresh),
         comment_id=None,
     )
 
