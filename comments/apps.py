@@ -51,7 +51,9 @@ class CommentsConfig(AppConfig):
         from comments.models import ModerationPolicy
         from comments.services.lifecycle import on_comments_changed
 
-        on_comments_changed(caching.list_versions_bump)  # cached thread lists follow every visible change
+        # Cached thread lists follow every visible change; their keys hold the article's published count, so a
+        # new published comment (the count moves) needs no new version, and posting makes no Redis round trip.
+        on_comments_changed(caching.list_versions_bump, when_counted=False)
         for signal in (post_save, post_delete):
             signal.connect(caching.policies_changed, sender=ModerationPolicy, dispatch_uid=f"policies-{signal}")
         pre_migrate.connect(drop_sqlite_priority_trigger, sender=self, dispatch_uid="comments_priority_trigger_drop")

@@ -5,6 +5,7 @@ for the first replies of all of them together (a window function numbers each th
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.db import connection
@@ -54,8 +55,10 @@ def policy_sql(start: str = "%s") -> tuple[str, str]:
     return chain, _NEAREST_POLICY.format(policy=quote(ModerationPolicy._meta.db_table))
 
 
+@cache
 def default_policy() -> ModerationPolicy:
-    """Where no section up the chain has a policy: post-moderation (an unsaved default)."""
+    """Where no section up the chain has a policy: post-moderation (an unsaved default, one per process: read
+    it, never change it)."""
     return ModerationPolicy(mode=ModerationPolicy.Mode.POST)
 
 

@@ -17,7 +17,7 @@ from rest_framework.fields import DateTimeField
 
 from articles.models import Article
 from comments.models import Comment
-from newsportal.db import instance_from_row, prepared, select_columns
+from newsportal.db import fetch_one, instance_from_row, select_columns
 from newsportal.models import CommentsVersion
 
 PUBLISHED = Comment.Status.PUBLISHED
@@ -156,9 +156,7 @@ def published_article(*, article_id: int) -> Article | None:
         return cached[1]
     quote = connection.ops.quote_name
     sql = f"SELECT {select_columns(Article)} FROM {quote(Article._meta.db_table)} WHERE id = %s"
-    with prepared() as cursor:
-        cursor.execute(sql, [article_id])
-        row = cursor.fetchone()
+    row = fetch_one(sql, [article_id], read_only=True)
     article = instance_from_row(Article, row) if row is not None else None
     if article is None or not article.is_published:
         _articles.pop(article_id, None)

@@ -17,19 +17,24 @@ PUBLISHED = Comment.Status.PUBLISHED
 # Fields a reader sees on a published comment: changing one in place notifies the on_comments_changed hooks.
 VISIBLE_FIELDS = frozenset({"body", "author_name", "edited_at"})
 
-# Called after commit with the article ids whose published comments changed (page fragments, ETags, ...).
-_on_change_hooks: list[Callable[[set[int]], None]] = []
+# Called after commit with the article ids whose published comments changed (page fragments, ETags, ...), each
+# with whether it also runs when the change moved the articles' published count.
+_on_change_hooks: list[tuple[Callable[[set[int]], None], bool]] = []
 
 
-def on_comments_changed(hook: Callable[[set[int]], None]) -> Callable[[set[int]], None]:
-    """Register `hook(article_ids)` to run after any commit that changed what readers see."""
-    _on_change_hooks.append(hook)
+def on_comments_changed(hook: Callable[[set[int]], None], *, when_counted: bool = True) -> Callable[[set[int]], None]:
+    """Register `hook(article_ids)` to run after any commit that changed what readers see.
+
+    `when_counted=False`: not after a change that also moved each article's published comment count (a new
+    published comment), for a hook whose cache keys already hold that count."""
+    _on_change_hooks.append((hook, when_counted))
     return hook
 
 
-def _notify(article_ids: set[int]) -> None:
-    for hook in _on_change_hooks:
-        hook(article_ids)
+def _notify(article_ids: set[int], *, counted: bool = False) -> None:
+    for hook, when_counted in _on_change_hooks:
+        if when_counted or not counted:
+            hook(article_ids)
 
 
 # Called inside the changing transaction (e.g. a version counter that must commit together with the change).
@@ -43,16 +48,17 @@ def on_comments_changing(hook: Callable[[set[int]], None]) -> Callable[[set[int]
     return hook
 
 
-def changed(article_ids: set[int], *, applied: tuple = ()) -> None:
+def changed(article_ids: set[int], *, applied: tuple = (), counted: bool = False) -> None:
     """Call inside the transaction: in-transaction hooks now, after-commit hooks on commit.
 
     `applied`: in-transaction hooks whose write the caller already made in its own statement (posting on
     PostgreSQL writes the new comment, its counts and the comments version in one statement); they are skipped.
+    `counted`: the change moved every one of these articles' published count (a new published comment).
     """
     for hook in _in_transaction_hooks:
         if hook not in applied:
             hook(article_ids)
-    transaction.on_commit(lambda: _notify(article_ids))
+    transaction.on_commit(lambda: _notify(article_ids, counted=counted))
 
 
 def unapplied_hooks(applied: tuple) -> bool:

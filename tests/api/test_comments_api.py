@@ -250,3 +250,28 @@ def test_lists_still_answer_when_the_cache_is_down(api, article, monkeypatch):
     response = api.get(comments_url(article.pk))
 
     assert response.status_code == 200 and len(response.json()["results"]) == 1
+
+
+def test_a_post_decides_on_the_article_as_it_is_now_not_on_the_endpoints_cached_copy(api, article):
+    """The POST endpoint keeps published articles for ARTICLE_CACHE_SECONDS; posting reads the article again, so
+    closing, moving or unpublishing it (even by a bulk update that leaves updated_at alone) applies at once."""
+    from articles.models import Article, Section
+    from comments.models import ModerationPolicy
+
+    assert post_comment(api, article.pk, body="first").status_code == 201  # the endpoint now holds the article
+
+    Article.objects.filter(pk=article.pk).update(comments_open=False)
+    assert problem_of(post_comment(api, article.pk, body="closed?"), 403)["code"] == "comments_closed"
+
+    held = Section.objects.create(slug="held", name="Held")
+    ModerationPolicy.objects.create(section=held, mode=ModerationPolicy.Mode.PRE_ALL)
+    Article.objects.filter(pk=article.pk).update(comments_open=True, section=held)
+    moved = post_comment(api, article.pk, body="in the held section")
+    assert moved.status_code == 201 and moved.json()["status"] == "pending"
+
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    assert problem_of(post_comment(api, article.pk, body="gone?"), 404)["code"] == "not_found"
+    assert list(Comment.objects.filter(article=article).values_list("body", flat=True).order_by("id")) == [
+        "first",
+        "in the held section",
+    ]

@@ -156,3 +156,33 @@ def test_another_in_transaction_hook_runs_in_the_posts_transaction():
     article.refresh_from_db()
     assert seen == [({article.pk}, True)]
     assert not Comment.objects.filter(article=article).exists() and article.comment_count == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_post_on_a_connection_the_server_closed_between_requests_still_succeeds():
+    """Posting's statements skip Django's SELECT 1 health check: the first, read-only one is the check, and is
+    sent again on a new connection when the server had closed the old one."""
+    import psycopg
+
+    from comments.api.selectors import published_article
+    from comments.api.selectors import _articles as endpoint_articles
+
+    article = make_article()
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"]
+
+    def server_closes_the_connection():
+        connection.ensure_connection()
+        pid = connection.connection.info.backend_pid
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        connection.close_if_unusable_or_obsolete()  # what Django does when the next request starts
+
+    server_closes_the_connection()
+    endpoint_articles.clear()
+    assert published_article(article_id=article.pk).pk == article.pk
+
+    server_closes_the_connection()
+    created = comment_create(article=article, body="after a restart", client=new_client(), author_name="R")
+    assert Comment.objects.get(pk=created.comment.pk).body == "after a restart"
