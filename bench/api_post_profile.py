@@ -4,7 +4,9 @@
 Calls the project's WSGI application directly (no socket, no gunicorn) with the bench's POST: a guest comment
 with unique text on the seed article, rate limits off, scoring enqueued on a Redis broker. Reports per POST:
 the process CPU time, the wall time, the PostgreSQL backend's CPU time (read from /proc: same machine), the SQL
-statements and the wall time spent in them, in the commit (its fsync) and in publishing to the broker.
+statements and the wall time spent in them, in a commit of its own (its fsync; none for a top-level comment on
+PostgreSQL, whose write is one statement) and in publishing to the broker: the scoring outbox's thread publishes
+one score_comments task per batch (comments/dispatch.py), so that is time of this process but not of a request.
 `--profile` adds cProfile's top functions, timed in CPU time (waiting is not work).
 
     DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://127.0.0.1:6379/<db> \
@@ -128,9 +130,11 @@ def main() -> int:
         if not status[0].startswith("201"):
             raise SystemExit(f"POST answered {status[0]}")
 
-    # Wall time in the statements, the commit and the broker publish (wrapped in this process only).
+    # Wall time in the statements, the commit and the broker publish (wrapped in this process only): one
+    # score_comment per POST at commit (no outbox), or the outbox thread's batches of score_comments.
     waits = {"sql": 0.0, "commit": 0.0, "publish": 0.0}
     tasks.score_comment.delay = _timed(tasks.score_comment.delay, waits, "publish")
+    tasks.score_comments.delay = _timed(tasks.score_comments.delay, waits, "publish")
     connection._commit = _timed(connection._commit, waits, "commit")
 
     for _ in range(30):
@@ -166,7 +170,7 @@ def main() -> int:
     if backend0 is not None:
         print(f"  PostgreSQL backend (pid {backend}) CPU: {ms(_proc_cpu(backend) - backend0)} per POST")
     print(f"  SQL: {len(statements)} statements per POST (BEGIN and COMMIT included), wall in them {ms(waits['sql'])}")
-    print(f"  COMMIT: wall {ms(waits['commit'])}; broker publish (score_comment.delay): wall {ms(waits['publish'])}")
+    print(f"  COMMIT: wall {ms(waits['commit'])}; broker publish (the outbox thread's too): {ms(waits['publish'])}")
     print(f"  load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     if profiler:
         out = io.StringIO()
