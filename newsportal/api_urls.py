@@ -7,7 +7,7 @@ from newsportal.auth_api import TokenApi
 
 urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="api-auth-token"),
+    path("", include("comments.api.urls")),  # the busiest routes first (lists, posts); no path of the two overlaps
     path("", include("articles.api.urls")),
-    path("", include("comments.api.urls")),
     path("moderation/", include("comments.api.moderation_urls")),
 ]

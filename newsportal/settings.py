@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "newsportal.middleware.MessageMiddleware",  # Django's, with no message storage for the JSON API
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsportal.middleware.CSPMiddleware",  # django-csp's, with the policy built once
     # Last: it sees the view's exceptions first and turns a lost database into a 503 (see its docstring).

@@ -16,7 +16,10 @@ handler500 = "newsportal.views.server_error"
 # own hook, its 429 through the view, mounted ahead of the admin's URLs at the same address.
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
+# The API first: its requests are the most frequent (mobile apps poll the lists) and resolving a path tries the
+# patterns in order; no other prefix overlaps /api/v1/.
 urlpatterns = [
+    path("api/v1/", include("newsportal.api_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", views.metrics_view, name="metrics"),
@@ -24,7 +27,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
-    path("api/v1/", include("newsportal.api_urls")),
     path("moderation/", include("comments.moderation_urls")),
     path("accounts/", include("newsportal.accounts_urls")),
     path("", include("comments.urls")),
