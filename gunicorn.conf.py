@@ -56,22 +56,6 @@ class ProjectLogger(Logger):
 logger_class = ProjectLogger
 
 
-def post_worker_init(worker):
-    """The worker has loaded the application: warm its URL patterns (the views' modules import on first use),
-    then move every object loaded so far into the collector's permanent generation (`gc.freeze()`). A long-lived
-    object is then never scanned again by a full collection, which had cost a comment POST 0.19 ms of CPU on
-    average (0.09 after the freeze). Only what is loaded at start-up is frozen; garbage made later is collected
-    as usual."""
-    import contextlib
-    import gc
-
-    with contextlib.suppress(Exception):  # not a Django application: nothing to warm
-        from django.urls import get_resolver
-
-        _ = get_resolver().url_patterns
-    gc.freeze()
-
-
 def on_starting(server):
     """prometheus-client's multiprocess mode: start from an empty folder (files of old pids would add up)."""
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
