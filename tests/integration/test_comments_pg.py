@@ -164,8 +164,8 @@ def test_a_post_on_a_connection_the_server_closed_between_requests_still_succeed
     sent again on a new connection when the server had closed the old one."""
     import psycopg
 
-    from comments.api.selectors import published_article
     from comments.api.selectors import _articles as endpoint_articles
+    from comments.api.selectors import published_article
 
     article = make_article()
     assert connection.settings_dict["CONN_HEALTH_CHECKS"]
