@@ -20,9 +20,11 @@ import logging
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from rest_framework.response import Response
 
+from newsportal.db import fetch_one
 from newsportal.errors import ApplicationError
 from newsportal.models import IdempotencyKey
 
@@ -98,9 +100,6 @@ def idempotent_post(request, produce: Produce) -> Response:
         status, body = produce()
         return Response(body, status=status)
     scope, fp = scope_of(request), fingerprint(request)
-    stored = IdempotencyKey.objects.filter(scope=scope, key=key).first()
-    if stored is not None:
-        return _replay(stored, fp)
     marker = "idem:" + hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
     if not _claim_in_flight(marker):
         stored = IdempotencyKey.objects.filter(scope=scope, key=key).first()
@@ -114,16 +113,38 @@ def idempotent_post(request, produce: Produce) -> Response:
         )
     try:
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyKey.objects.create(
-                        scope=scope, key=key, fingerprint=fp, response_status=0, response_body={}
-                    )
-            except IntegrityError:  # a duplicate committed while we waited on the unique index
+            record_id = _insert_key(scope, key, fp)
+            if record_id is None:  # the key's answer is stored (or was, while this INSERT waited for its commit)
                 return _replay(IdempotencyKey.objects.get(scope=scope, key=key), fp)
             status, body = produce()
-            record.response_status, record.response_body = status, body
-            record.save(update_fields=["response_status", "response_body"])
+            _store_answer(record_id, status, body)
         return Response(body, status=status)
     finally:
         _release(marker)
+
+
+# The key's row, claimed with one statement: a row of another request for the same key makes it do nothing
+# (after waiting, on PostgreSQL's unique index, for that request's transaction to end), so no savepoint is
+# needed to survive a duplicate, and no read comes first. Then its answer, once the write succeeded.
+_INSERT_KEY = (
+    "INSERT INTO {table} (scope, key, fingerprint, response_status, response_body, created_at) "
+    "VALUES (%s, %s, %s, 0, %s, %s) ON CONFLICT (scope, key) DO NOTHING RETURNING id"
+)
+_STORE_ANSWER = "UPDATE {table} SET response_status = %s, response_body = %s WHERE id = %s"
+
+
+def _insert_key(scope: str, key: str, fp: str) -> int | None:
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    empty = _json_param({})
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    row = fetch_one(_INSERT_KEY.format(table=table), [scope, key, fp, empty, now])
+    return row[0] if row else None
+
+
+def _store_answer(record_id: int, status: int, body: dict) -> None:
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    fetch_one(_STORE_ANSWER.format(table=table) + " RETURNING id", [status, _json_param(body), record_id])
+
+
+def _json_param(value):
+    return IdempotencyKey._meta.get_field("response_body").get_db_prep_save(value, connection)
