@@ -94,10 +94,15 @@ def _converters(model, vendor: str) -> list:
     return found
 
 
+@cache
+def _attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
 def instance_from_row(model, row):
     """A model instance from a row of `select_columns(model)`, converted as the ORM converts it."""
     values = list(row)
     for index, column, funcs in _converters(model, connection.vendor):
         for func in funcs:
             values[index] = func(values[index], column, connection)
-    return model.from_db(connection.alias, [field.attname for field in model._meta.concrete_fields], values)
+    return model.from_db(connection.alias, _attnames(model), values)

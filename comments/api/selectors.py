@@ -9,6 +9,7 @@ import binascii
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from django.db import connection
 from django.db.models import Q
@@ -144,6 +145,12 @@ _ARTICLE_CACHE_MAX = 10_000
 _articles: dict[int, tuple[float, Article]] = {}
 
 
+@cache
+def _article_sql() -> str:
+    table = connection.ops.quote_name(Article._meta.db_table)
+    return f"SELECT {select_columns(Article)} FROM {table} WHERE id = %s"
+
+
 def published_article(*, article_id: int) -> Article | None:
     """The published article a comment is posted to, or None; possibly up to ARTICLE_CACHE_SECONDS old (above).
 
@@ -154,9 +161,7 @@ def published_article(*, article_id: int) -> Article | None:
     cached = _articles.get(article_id)
     if cached is not None and cached[0] > now:
         return cached[1]
-    quote = connection.ops.quote_name
-    sql = f"SELECT {select_columns(Article)} FROM {quote(Article._meta.db_table)} WHERE id = %s"
-    row = fetch_one(sql, [article_id], read_only=True)
+    row = fetch_one(_article_sql(), [article_id], read_only=True)
     article = instance_from_row(Article, row) if row is not None else None
     if article is None or not article.is_published:
         _articles.pop(article_id, None)
