@@ -96,6 +96,7 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative (default), tottime, ...")
     parser.add_argument("--filter", default="", help="cProfile: only functions whose file:line(name) matches")
     parser.add_argument("--top", type=int, default=40, help="cProfile: how many functions (default 40)")
+    parser.add_argument("--callers", default="", help="cProfile: who calls the functions matching this instead")
     args = parser.parse_args()
 
     import django
@@ -174,7 +175,11 @@ def main() -> int:
     print(f"  load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     if profiler:
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.filter, args.top)
+        stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
+        if args.callers:
+            stats.print_callers(args.callers, args.top)
+        else:
+            stats.print_stats(args.filter, args.top)
         print(out.getvalue())
     return 0
 

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from celery import shared_task
 from django.conf import settings
 
-from comments.services.scoring import TRANSIENT_ERRORS
-from comments.spam.learning import backoff_seconds
+from comments.retry import TRANSIENT_ERRORS, backoff_seconds
 
 log = logging.getLogger(__name__)
 

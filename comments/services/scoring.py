@@ -15,12 +15,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from articles.models import Article
 from comments.models import Comment, ModerationDecision, WordRule
+from comments.retry import TRANSIENT_ERRORS
 from comments.selectors import policy_for_article
 from comments.services.lifecycle import apply_count_deltas, comment_transition, published_delta
 from comments.services.spam_models import spam_model_current
@@ -33,9 +34,6 @@ log = logging.getLogger(__name__)
 
 PENDING, PUBLISHED, SPAM = Comment.Status.PENDING, Comment.Status.PUBLISHED, Comment.Status.SPAM
 NOT_SCORED = "not scored"
-# Worth retrying: the database restarting, a dropped connection, a lock timeout, a deadlock. Anything else is a
-# bug that a retry will not fix, so the comment goes straight to a person.
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 SAME_TEXT_WINDOW = timedelta(hours=1)
 SUSPECT_WORDS_TTL = 60.0
 POLICY_TTL = 30.0

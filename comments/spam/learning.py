@@ -77,11 +77,6 @@ def should_promote(candidate: dict, current: dict | None, *, tolerance: float = 
     return True
 
 
-def backoff_seconds(retries: int, *, base: float = 2.0, cap: float = 300.0) -> float:
-    """Exponential backoff for the n-th retry (0-based): base, 2*base, 4*base, ... capped."""
-    return min(cap, base * (2**retries))
-
-
 @dataclass
 class CsvLabels:
     texts: list[str] = field(default_factory=list)

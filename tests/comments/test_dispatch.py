@@ -185,3 +185,25 @@ def test_ids_still_queued_are_published_when_the_process_exits(tmp_path):
     # then the exit hook publishes them
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["exiting", "published [1, 2, 3]"], done.stderr
+
+
+def test_publishing_a_scoring_task_loads_no_spam_model_code(tmp_path):
+    # given a fresh web-like process: Django set up and the URLs loaded, as a gunicorn worker has them
+    script = textwrap.dedent(
+        """
+        import sys
+        import django
+        django.setup()
+        from django.urls import resolve
+        resolve("/")
+        from comments import tasks  # what the outbox imports to publish
+        print(sorted({name.split(".")[0] for name in sys.modules} & {"sklearn", "scipy"}))
+        """
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "newsportal.settings", "NEWSPORTAL_VAR_DIR": str(tmp_path)}
+
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    # then neither scikit-learn nor SciPy was imported (about two seconds of CPU and their memory in every worker)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"

@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from comments.retry import backoff_seconds
 from comments.spam.learning import (
-    backoff_seconds,
     evaluate,
     in_holdout,
     label_for_decision,
