@@ -14,7 +14,6 @@ from functools import cache
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework.fields import DateTimeField
 
 from articles.models import Article
 from comments.models import Comment
@@ -35,7 +34,16 @@ ROW_FIELDS = (
 )
 MAX_ID = 2**63 - 1
 
-_datetime = DateTimeField()
+
+
+def api_datetime(value: datetime) -> str:
+    """An aware datetime as the API writes every time: ISO 8601 in the current time zone, UTC as "Z".
+
+    What DRF's DateTimeField().to_representation returns (tests compare the two), without its per-call settings
+    and time-zone lookups: every comment of a list page and every POST's answer pass through here.
+    """
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 @dataclass(frozen=True)
@@ -80,8 +88,8 @@ def comment_item(row: dict) -> dict:
         "parent": row["parent_id"],
         "author_name": row["author_name"],
         "body": row["body"],
-        "created_at": _datetime.to_representation(row["created_at"]),
-        "edited_at": _datetime.to_representation(row["edited_at"]) if row["edited_at"] else None,
+        "created_at": api_datetime(row["created_at"]),
+        "edited_at": api_datetime(row["edited_at"]) if row["edited_at"] else None,
         "reply_count": row["reply_count"],
         "status": row["status"],
     }

@@ -34,7 +34,7 @@ from comments.models import (
 from comments.selectors import article_closed_reason, default_policy, policy_for_article, policy_sql
 from comments.services import lifecycle
 from comments.services.lifecycle import apply_count_deltas
-from newsportal.db import fetch_one, instance_from_row, select_columns
+from newsportal.db import fetch_one, instance_from_row, new_instance, select_columns
 from newsportal.errors import ApplicationError
 from newsportal.http import ClientInfo
 from newsportal.services import comments_version_bump, comments_version_upsert
@@ -90,10 +90,12 @@ def comment_create(
         article=article, body=body, user=user, email=author_email, hold_reasons=hold, effective=effective
     )
     secret = None if user else secrets.token_urlsafe(24)
-    comment = Comment(
+    comment = new_instance(
+        Comment,
+        related={"article": article, "user": user},
         id=found.comment_id,
-        article=article,
-        user=user,
+        article_id=article.pk,
+        user_id=user.pk if user else None,
         author_name=name,
         author_email=author_email,
         body=body,
@@ -255,11 +257,11 @@ class Lookups:
 # whether a ban applies and whether the text was just posted. Every statement of the POST costs a round trip and
 # ORM work, so:
 # - On PostgreSQL they are one prepared statement (newsportal.db: planning the recursive policy walk cost more
-#   than running it) returning one row (none: the article is gone): the article's columns, the word rules as an
-#   array of (kind, word), the two EXISTS, the new comment's id drawn from the table's sequence (so the INSERT
-#   carries the comment's path, which ends with its id; an id drawn for a comment that a gate then refuses is a
-#   gap in the ids, as a rolled-back INSERT leaves one) and the nearest policy's columns (NULL: none). Its text
-#   is fixed: an absent user or e-mail is a NULL that matches no ban.
+#   than running it) returning one row (none: the article is gone): the article's columns that the gates read,
+#   the word rules as an array of (kind, word), the two EXISTS, the new comment's id drawn from the table's
+#   sequence (so the INSERT carries the comment's path, which ends with its id; an id drawn for a comment that a
+#   gate then refuses is a gap in the ids, as a rolled-back INSERT leaves one) and the nearest policy's columns
+#   (NULL: none). Its text is fixed: an absent user or e-mail is a NULL that matches no ban.
 # - On SQLite, one statement returns the word rules as (kind, word) rows plus a marker row for each EXISTS that
 #   holds (the markers are no WordRule kind); the article and the policy are read by their own queries.
 # The indexes used are ban_lookup and comment_repeated_text.
@@ -299,7 +301,7 @@ def _pg_lookups_sql() -> str:
         (sequence,) = cursor.fetchone()
     return _PG_LOOKUPS_SQL.format(
         chain=chain,
-        article_columns=", ".join(f"article.{quote(field.column)}" for field in Article._meta.concrete_fields),
+        article_columns=", ".join(f"article.{quote(Article._meta.get_field(name).column)}" for name in _GATE_FIELDS),
         articles=articles,
         words=quote(WordRule._meta.db_table),
         ban=_BAN_SQL.format(bans=quote(Ban._meta.db_table), who=who),
@@ -310,18 +312,19 @@ def _pg_lookups_sql() -> str:
     )
 
 
-# What the gates read of an article: where the caller's copy still agrees on all of these, it serves as is.
+# What the gates read of an article. The lookup statement returns these columns only (a whole article row cost a
+# POST a dozen column conversions, timestamps among them); where the caller's copy agrees on all of them, it
+# serves as is.
 _GATE_FIELDS = ("status", "published_at", "comments_open", "comments_close_at", "section_id")
-_GATE_INDEXES = [[field.attname for field in Article._meta.concrete_fields].index(name) for name in _GATE_FIELDS]
 
 
-def _current(article: Article, row) -> Article:
-    """The caller's article if the fresh row (PostgreSQL: its values need no conversion) agrees with it on every
-    field the gates read, else a new instance from the row. Saves building a model instance per POST; the
-    caller's copy may be cached (comments.api.selectors.published_article)."""
-    if all(getattr(article, name) == row[index] for name, index in zip(_GATE_FIELDS, _GATE_INDEXES, strict=True)):
+def _current(article: Article, gate_values) -> Article | None:
+    """The caller's article if the fresh values (PostgreSQL: they need no conversion) of every field the gates
+    read agree with it, else the article read again (None: it is gone). The caller's copy may be cached
+    (comments.api.selectors.published_article); it is stale only after an editor changed one of these."""
+    if all(getattr(article, name) == value for name, value in zip(_GATE_FIELDS, gate_values, strict=True)):
         return article
-    return instance_from_row(Article, row)
+    return Article.objects.filter(pk=article.pk).first()
 
 
 def _lookups(*, user, ip_hash: str, email: str, body_hash: str, article: Article, now) -> Lookups:
@@ -343,14 +346,17 @@ def _lookups(*, user, ip_hash: str, email: str, body_hash: str, article: Article
         row = fetch_one(_pg_lookups_sql(), params, read_only=True)  # nextval aside, which only leaves a gap
         if row is None:
             raise ApplicationError("No such article.", code="not_found", status=404)
-        split = len(Article._meta.concrete_fields)
+        split = len(_GATE_FIELDS)
         words, banned, repeated, comment_id, *policy_row = row[split:]
         has_policy = policy_row[0] is not None
+        fresh = _current(article, row[:split])
+        if fresh is None:
+            raise ApplicationError("No such article.", code="not_found", status=404)
         return Lookups(
             banned=banned,
             repeated=repeated,
             patterns=_patterns(words),
-            article=_current(article, row[:split]),
+            article=fresh,
             policy=instance_from_row(ModerationPolicy, policy_row) if has_policy else default_policy(),
             comment_id=comment_id,
         )

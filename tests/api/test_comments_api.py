@@ -1,8 +1,13 @@
 """The reader-side comment API end to end: posting, lists and cursors, replies, edit/delete, reports."""
 
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as fixed_offset
+
 import pytest
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
+from comments.api.selectors import api_datetime
 from comments.models import Comment, Flag
 from comments.services.lifecycle import comment_transition
 from tests.api.conftest import comments_url, post_comment, problem_of
@@ -275,3 +280,17 @@ def test_a_post_decides_on_the_article_as_it_is_now_not_on_the_endpoints_cached_
         "first",
         "in the held section",
     ]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/St_Johns"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 11, 28, 13, 5, 18, 719968, tzinfo=UTC),
+        datetime(2026, 3, 8, 6, 30, tzinfo=UTC),  # no microseconds; a DST change in St John's
+        datetime(2026, 7, 1, 23, 59, 59, 1, tzinfo=fixed_offset(timedelta(hours=-5))),
+    ],
+)
+def test_api_times_are_written_as_drf_writes_them(value, zone):
+    with timezone.override(zone):
+        assert api_datetime(value) == DateTimeField().to_representation(value)
