@@ -35,7 +35,6 @@ ROW_FIELDS = (
 MAX_ID = 2**63 - 1
 
 
-
 def api_datetime(value: datetime) -> str:
     """An aware datetime as the API writes every time: ISO 8601 in the current time zone, UTC as "Z".
 
