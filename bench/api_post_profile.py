@@ -9,6 +9,11 @@ PostgreSQL, whose write is one statement) and in publishing to the broker: the s
 one score_comments task per batch (comments/dispatch.py), so that is time of this process but not of a request.
 `--profile` adds cProfile's top functions, timed in CPU time (waiting is not work).
 
+`--instructions` counts the machine instructions of this process per POST instead (valgrind's callgrind; about a
+minute): unlike CPU time, the count is the same from one run to the next whatever else the machine does, so it
+is the figure to compare two versions of the code with (the PostgreSQL backend and the kernel are not in it).
+The outbox publishes once before the measured POSTs and not during them (fewer than one batch of them).
+
     DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://127.0.0.1:6379/<db> \
         .venv/bin/python bench/api_post_profile.py [-n 300] [--sql] [--profile [--sort tottime]]
 
@@ -25,7 +30,11 @@ import io
 import json
 import os
 import pstats
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -97,7 +106,11 @@ def main() -> int:
     parser.add_argument("--filter", default="", help="cProfile: only functions whose file:line(name) matches")
     parser.add_argument("--top", type=int, default=40, help="cProfile: how many functions (default 40)")
     parser.add_argument("--callers", default="", help="cProfile: who calls the functions matching this instead")
+    parser.add_argument("--instructions", action="store_true", help="instructions per POST (valgrind callgrind)")
+    parser.add_argument("--callgrind-child", help=argparse.SUPPRESS)  # set by --instructions for its own child
     args = parser.parse_args()
+    if args.instructions:
+        return _count_instructions(args.n)
 
     import django
 
@@ -140,6 +153,16 @@ def main() -> int:
 
     for _ in range(30):
         post()
+    if args.callgrind_child:
+        from comments import dispatch
+
+        dispatch.flush()  # the process's first publish (the broker connection) is not one of the measured POSTs
+        control = shutil.which("callgrind_control")
+        subprocess.run([control, "-z", str(os.getpid())], check=True, capture_output=True)
+        for _ in range(args.n):
+            post()
+        subprocess.run([control, "-d", args.callgrind_child, str(os.getpid())], check=True, capture_output=True)
+        return 0
     with CaptureQueriesContext(connection) as one:
         post()
     statements = [query["sql"] for query in one.captured_queries]  # now: the next request empties the log
@@ -181,6 +204,26 @@ def main() -> int:
         else:
             stats.print_stats(args.filter, args.top)
         print(out.getvalue())
+    return 0
+
+
+def _count_instructions(n: int) -> int:
+    """Run this script under callgrind, the measured POSTs only counted; print instructions per POST."""
+    from comments.dispatch import BATCH
+
+    if not shutil.which("valgrind"):
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
+    n = min(n, BATCH - 1)  # the outbox publishes a full batch at once: keep the broker out of the count
+    env = {**os.environ, "NEWSPORTAL_SCORING_DISPATCH_SECONDS": "3600"}  # nor its timer
+    with tempfile.TemporaryDirectory() as out:
+        argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.%p", "--dump-instr=no"]
+        argv += [sys.executable, __file__, "-n", str(n), "--callgrind-child", "measured"]
+        done = subprocess.run(argv, env=env, capture_output=True, text=True)
+        dumps = [path for path in Path(out).iterdir() if "measured" in path.read_text(errors="replace")[:2000]]
+        if done.returncode != 0 or not dumps:
+            raise SystemExit(f"callgrind run failed:\n{done.stderr[-2000:]}")
+        total = int(re.search(r"^(?:summary|totals): (\d+)", dumps[0].read_text(), re.M).group(1))
+    print(f"{n} POSTs: {total // n:,} instructions per POST (this process; PostgreSQL and the kernel not counted)")
     return 0
 
 
