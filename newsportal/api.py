@@ -134,14 +134,16 @@ class StrictInputSerializer(serializers.Serializer):
         about a quarter of validating a comment POST).
 
         Validation only reads a bound field; what it reads of the serializer it is bound to is `partial` and
-        the context (`field.root`), so an instance that has either binds its own set."""
+        the context (`field.root`), so an instance that has either binds its own set. The shared set is bound to
+        an instance of its own, without data, so it keeps no request's values alive."""
         if self.partial or self._context:
             return super().fields
         cls = type(self)
         shared = cls.__dict__.get("_shared_fields")
         if shared is None:
-            shared = serializers.BindingDict(self)
-            for name, field in self.get_fields().items():
+            template = cls()
+            shared = serializers.BindingDict(template)
+            for name, field in template.get_fields().items():
                 shared[name] = field
             cls._shared_fields = shared
         return shared
