@@ -130,7 +130,7 @@ _INSERT_KEY = (
     "INSERT INTO {table} (scope, key, fingerprint, response_status, response_body, created_at) "
     "VALUES (%s, %s, %s, 0, %s, %s) ON CONFLICT (scope, key) DO NOTHING RETURNING id"
 )
-_STORE_ANSWER = "UPDATE {table} SET response_status = %s, response_body = %s WHERE id = %s"
+_STORE_ANSWER = "UPDATE {table} SET response_status = %s, response_body = %s WHERE id = %s RETURNING id"
 
 
 def _insert_key(scope: str, key: str, fp: str) -> int | None:
@@ -143,7 +143,7 @@ def _insert_key(scope: str, key: str, fp: str) -> int | None:
 
 def _store_answer(record_id: int, status: int, body: dict) -> None:
     table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
-    fetch_one(_STORE_ANSWER.format(table=table) + " RETURNING id", [status, _json_param(body), record_id])
+    fetch_one(_STORE_ANSWER.format(table=table), [status, _json_param(body), record_id])
 
 
 def _json_param(value):

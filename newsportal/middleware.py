@@ -145,7 +145,8 @@ class CSPMiddleware(_CSPMiddleware):
 # The exceptions that mean "a backing service is unreachable", not "this code is wrong".
 OUTAGE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 RETRY_AFTER_SECONDS = 5
-JSON_PATHS = ("/api/", "/readyz", "/healthz", "/metrics")
+API_PREFIX = "/api/"
+JSON_PATHS = (API_PREFIX, "/readyz", "/healthz", "/metrics")
 
 
 def wants_json(request) -> bool:
@@ -182,7 +183,7 @@ class MessageMiddleware(_MessageMiddleware):
     message storage (building one, a cookie store and a session store, was 4% of a cached comment list)."""
 
     def process_request(self, request):
-        if not request.path_info.startswith("/api/"):
+        if not request.path_info.startswith(API_PREFIX):
             super().process_request(request)
 
 
