@@ -7,6 +7,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.conftest import require
 
@@ -50,6 +51,12 @@ def page(browser):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.script_errors = errors
     yield page
+    # A page's own requests still in flight (the moderation page polls its counts as it loads) must reach the
+    # live server before the test's database goes away, or the server thread fails on a closed database.
+    try:
+        page.wait_for_load_state("networkidle", timeout=5000)
+    except PlaywrightError:
+        pass  # a page that never goes idle: closed all the same
     context.close()
 
 
