@@ -30,29 +30,46 @@ for i in range(have, 60):
 print(Comment.objects.filter(article=article, status="published", parent__isnull=True).count())
 """
 
-# Unique text per request (the duplicate gate would otherwise hold most of them).
-POST_LUA = """
-counter = 0
+# Unique text (and key) per request: the duplicate gate would hold a repeated text as pending, and a repeated
+# Idempotency-Key replays the first answer. Each wrk thread has its own Lua state with the same random seed, so
+# the text carries the thread's number (setup) and the run's start time as well as a per-thread counter.
+_UNIQUE_LUA = """
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+function init(args)
+  prefix = os.time() .. "-" .. thread_number .. "-"
+  counter = 0
+end
+"""
+POST_LUA = (
+    _UNIQUE_LUA
+    + """
 request = function()
   counter = counter + 1
-  local body = '{"name":"Bench Reader","body":"Bench comment ' .. counter .. '-' .. math.random(1, 1000000000) .. '"}'
+  local body = '{"name":"Bench Reader","body":"Bench comment ' .. prefix .. counter .. '"}'
   return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Accept"] = "application/json"}, body)
 end
 """
+)
 
 # The same POST as a mobile app sends it, with a new Idempotency-Key each (docs/api.md): the key is stored with
 # the comment in the same transaction.
-POST_KEY_LUA = """
-counter = 0
+POST_KEY_LUA = (
+    _UNIQUE_LUA
+    + """
 request = function()
   counter = counter + 1
-  local n = counter .. '-' .. math.random(1, 1000000000)
+  local n = prefix .. counter
   local body = '{"name":"Bench Reader","body":"Bench comment ' .. n .. '"}'
   local headers = {["Content-Type"] = "application/json", ["Accept"] = "application/json"}
   headers["Idempotency-Key"] = "bench-" .. n
   return wrk.format("POST", nil, headers, body)
 end
 """
+)
 
 # The load comes from one address: the posting and API write limits would answer 429 to almost all of it.
 # Spam scoring goes to a broker as in production (DESIGN.md section 5); without one the embedded default scores
