@@ -36,7 +36,7 @@ def hit(key: str, rate: Rate, *, now: float | None = None) -> int | None:
     """Count one hit on `key`; None while within `rate`, else the seconds until the window resets (Retry-After)."""
     now = time.time() if now is None else now
     window = int(now // rate.seconds)
-    cache_key = f"rl:{key}:{rate.seconds}:{window}"
+    cache_key = _cache_key(key, rate, window)
     retry_after = max(1, int((window + 1) * rate.seconds - now + 0.999))
     try:
         count = _incr(cache_key, timeout=retry_after + 1)
@@ -44,6 +44,20 @@ def hit(key: str, rate: Rate, *, now: float | None = None) -> int | None:
         logger.warning("rate limit cache unavailable; letting %s through", key, exc_info=True)
         return None
     return retry_after if count > rate.count else None
+
+
+def take_back(key: str, rate: Rate, *, now: float) -> None:
+    """Undo one `hit(key, rate, now=now)`: its window's count goes down by one (nothing when the window is gone)."""
+    try:
+        cache.decr(_cache_key(key, rate, int(now // rate.seconds)))
+    except ValueError:  # the window expired meanwhile: nothing left to undo
+        pass
+    except Exception:
+        logger.warning("rate limit cache unavailable; could not take back a hit on %s", key, exc_info=True)
+
+
+def _cache_key(key: str, rate: Rate, window: int) -> str:
+    return f"rl:{key}:{rate.seconds}:{window}"
 
 
 def _incr(cache_key: str, *, timeout: int) -> int:

@@ -14,6 +14,7 @@ on every connection. Parameters are bound with their Python types (str as text o
 datetime as timestamptz), so write casts where PostgreSQL cannot infer a type, e.g. `CAST(%s AS jsonb)`.
 """
 
+import select
 from functools import cache
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
@@ -38,10 +39,16 @@ def fetch_one(sql: str, params, *, read_only: bool = False):
 
     Like Django's own cursors, a persistent connection is health-checked before its first use in a request
     (CONN_HEALTH_CHECKS), so a connection the server closed meanwhile is replaced instead of failing the request.
-    Django checks with a `SELECT 1` round trip (about 7% of a comment POST's Python). A `read_only` statement is
-    its own check instead: should it fail on a connection that turns out to be dead, the connection is replaced
-    and the statement sent once more, which is safe because it changed nothing (the health check's own promise).
-    Any other statement gets Django's check first.
+    Django checks with a `SELECT 1` round trip (about 7% of a comment POST's Python); these statements do not:
+    - A `read_only` statement is its own check: should it fail on a connection that turns out to be dead, the
+      connection is replaced and the statement sent once more, which is safe because it changed nothing (the
+      health check's own promise).
+    - Any other statement is sent once only, after a check without a round trip (_seems_closed): a server that
+      closes a connection says so first (PostgreSQL's FATAL message on a restart, an administrator's
+      pg_terminate_backend, idle_session_timeout) or the socket reads as ended, and either makes the idle
+      connection's socket readable. A connection that died without a word (a host lost) is not seen: that
+      request fails with the database's error (a 503, newsportal.middleware), and Django closes the
+      connection at the end of it.
     """
     # This thread's connection, looked up once: every `connection.x` goes through Django's proxy and a
     # thread-local lookup, and a POST's two statements made 18 of them.
@@ -51,10 +58,13 @@ def fetch_one(sql: str, params, *, read_only: bool = False):
             cursor.execute(sql, params)
             return cursor.fetchone()
     pending = db.connection is not None and db.health_check_enabled and not db.health_check_done
-    if not (pending and read_only):
-        db.close_if_health_check_failed()  # Django's check, when one is due
+    if not pending:
         return _fetch_one(db, sql, params)
     db.health_check_done = True
+    if not read_only:
+        if _seems_closed(db.connection):
+            db.close()
+        return _fetch_one(db, sql, params)
     try:
         return _fetch_one(db, sql, params)
     except DatabaseError:
@@ -62,6 +72,19 @@ def fetch_one(sql: str, params, *, read_only: bool = False):
             raise  # an error of the statement itself, or of a transaction: never repeated
         db.close()  # the server closed it while it waited between requests
         return _fetch_one(db, sql, params)
+
+
+def _seems_closed(raw) -> bool:
+    """Whether an idle psycopg connection is known or seen to be closed, without a round trip: between requests
+    the server has nothing to say, so anything to read on its socket (a FATAL message, the end of the stream)
+    means it is going away. A server's rare unprompted notice reads as closed too: a needless reconnect."""
+    if raw.closed or raw.broken:
+        return True
+    try:
+        readable, _, _ = select.select([raw.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _fetch_one(db, sql: str, params):

@@ -10,6 +10,7 @@ import hmac
 import logging
 import re
 import secrets
+import time
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +26,7 @@ from comments.models import (
     BODY_MAX_LENGTH,
     MAX_DEPTH,
     NAME_MAX_LENGTH,
+    PATH_SEGMENT,
     Ban,
     Comment,
     ModerationPolicy,
@@ -67,54 +69,106 @@ def comment_create(
     """
     user = user if user is not None and user.is_authenticated else None
     body = text.normalise_body(body)
-    signals = dict(signals or {})
-    now = timezone.now()
-
-    ip_hash = client.ip_hash
-    body_hash = text.fingerprint(body)
-    found = _lookups(user=user, ip_hash=ip_hash, email=author_email, body_hash=body_hash, article=article, now=now)
-    article, effective = found.article, found.policy
-    _check_open(article, now=now, effective=effective)
-    if found.banned:
-        raise ApplicationError("You may not post comments at the moment.", code="banned", status=403)
-    _check_rate_limits(article=article, ip_hash=ip_hash)
-    hold = _honeypot_reasons(signals)
-    check_banned_words(body, author_name, patterns=found.patterns)
-    hold += hold_reasons_for_text(body, patterns=found.patterns)
-    if found.repeated:
-        hold.append("repeated_text")
-    name = user.get_username() if user else author_name
-    _validate(body=body, name=name, email=author_email, is_guest=user is None)
-
-    decision = policy_decision(
-        article=article, body=body, user=user, email=author_email, hold_reasons=hold, effective=effective
-    )
-    secret = None if user else secrets.token_urlsafe(24)
-    comment = new_instance(
-        Comment,
-        related={"article": article, "user": user},
-        id=found.comment_id,
-        article_id=article.pk,
-        user_id=user.pk if user else None,
-        author_name=name,
-        author_email=author_email,
+    draft = _Draft(
+        user=user,
+        name=user.get_username() if user else author_name,
+        typed_name=author_name,
+        email=author_email,
         body=body,
-        body_hash=body_hash,
-        status=decision.status,
-        created_at=now,
-        status_changed_at=now,
-        hold_reasons=decision.reasons,
-        ip_hash=ip_hash,
+        body_hash=text.fingerprint(body),
+        ip_hash=client.ip_hash,
         ua_hash=client.ua_hash,
-        signals=signals,
-        secret_hash=secret_hash(secret) if secret else "",
+        signals=dict(signals or {}),
+        now=timezone.now(),
     )
+    if parent is None and connection.vendor == "postgresql":
+        created = _create_in_one_round_trip(article, draft)
+        if created is not None:
+            return created
+
+    found = _lookups(article, draft)
+    article = found.article
+    decision = _run_gates(
+        article, draft, effective=found.policy, patterns=found.patterns, banned=found.banned, repeated=found.repeated
+    )
+    comment, secret = _new_comment(article, draft, decision, comment_id=found.comment_id)
     if found.comment_id is not None:
         _save_in_one_statement(comment, parent=parent, published=decision.published)
     else:
         _save(comment, parent=parent, published=decision.published)
     enqueue_scoring_on_commit(comment.pk)
     return CommentCreated(comment=comment, secret=secret, published=decision.published)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A new comment as sent, before the gates: who, what, from where, when."""
+
+    user: object  # a signed-in user, or None for a guest
+    name: str  # the name shown: the user's username, else what the guest typed
+    typed_name: str  # the name field as sent (the banned words apply to it, whoever sends it)
+    email: str
+    body: str  # normalised (text.normalise_body)
+    body_hash: str
+    ip_hash: str
+    ua_hash: str
+    signals: dict
+    now: object  # the aware datetime of the post
+
+
+def _run_gates(
+    article: Article,
+    draft: _Draft,
+    *,
+    effective: ModerationPolicy,
+    patterns: dict,
+    banned: bool,
+    repeated: bool,
+    counted: list | None = None,
+) -> policy.InitialStatus:
+    """The gates, in their order (the module docstring), on what the lookups read; the comment's initial status.
+    Raises the ApplicationError of the first gate that refuses. `counted` collects the rate-limit hits made."""
+    _check_open(article, now=draft.now, effective=effective)
+    if banned:
+        raise ApplicationError("You may not post comments at the moment.", code="banned", status=403)
+    _check_rate_limits(article=article, ip_hash=draft.ip_hash, counted=counted)
+    hold = _honeypot_reasons(draft.signals)
+    check_banned_words(draft.body, draft.typed_name, patterns=patterns)
+    hold += hold_reasons_for_text(draft.body, patterns=patterns)
+    if repeated:
+        hold.append("repeated_text")
+    _validate(body=draft.body, name=draft.name, email=draft.email, is_guest=draft.user is None)
+    return policy_decision(
+        article=article, body=draft.body, user=draft.user, email=draft.email, hold_reasons=hold, effective=effective
+    )
+
+
+def _new_comment(
+    article: Article, draft: _Draft, decision: policy.InitialStatus, *, comment_id: int | None
+) -> tuple[Comment, str | None]:
+    """The unsaved comment, and a guest's edit secret in plain text (None for a signed-in user)."""
+    user = draft.user
+    secret = None if user else secrets.token_urlsafe(24)
+    comment = new_instance(
+        Comment,
+        related={"article": article, "user": user},
+        id=comment_id,
+        article_id=article.pk,
+        user_id=user.pk if user else None,
+        author_name=draft.name,
+        author_email=draft.email,
+        body=draft.body,
+        body_hash=draft.body_hash,
+        status=decision.status,
+        created_at=draft.now,
+        status_changed_at=draft.now,
+        hold_reasons=decision.reasons,
+        ip_hash=draft.ip_hash,
+        ua_hash=draft.ua_hash,
+        signals=draft.signals,
+        secret_hash=secret_hash(secret) if secret else "",
+    )
+    return comment, secret
 
 
 def _place(comment: Comment, parent: Comment | None) -> None:
@@ -187,6 +241,191 @@ def _insert_sql(*, published: bool, reply: bool) -> str:
             parts.append(f"reply_count AS (UPDATE {comments} SET reply_count = reply_count + 1 WHERE id = %s)")
         parts.append(f"version AS ({comments_version_upsert('VALUES (%s, 1, %s)')})")
     return "WITH " + ",\n".join(parts) + "\nSELECT id FROM new"
+
+
+# --- PostgreSQL: a top-level comment in one round trip ----------------------------------------------------------
+#
+# The full path reads the gates' inputs in one statement (_lookups), runs the gates in Python, then writes in a
+# second statement. What it reads about the article (its gate columns, its effective policy, the word rules)
+# changes only when an editor or a moderator changes it, so each process keeps the last read per article
+# (_GATES), with a digest of it that PostgreSQL computes. The next top-level comment on that article runs the
+# gates on the kept copy and sends one statement that recomputes the digest, checks the client's bans and the
+# repeated text, and inserts and counts the comment only if the digest is the same and neither check holds.
+# Otherwise it inserts nothing, the rate-limit hits it made are taken back, and the full path runs: it reads
+# everything again (refreshing the copy) and decides as it always does. So the outcome is the full path's:
+# - a gate that refuses on the kept copy hands over to the full path too (the kept copy may be stale, and a ban,
+#   which the full path checks first, would answer before it);
+# - the comment's id comes from the sequence inside the statement, and its path (thread_path: the id in
+#   base 36, zero-padded) is computed there by a recursive CTE; a test compares the two.
+# A reply keeps the full path: it locks its parent first.
+
+# The digest of what _Gates keeps, in SQL: the article's gate columns, the word rules, the nearest policy's row.
+_GATE_DIGEST = (
+    "md5(CAST(ROW({article_columns}) AS text) || CAST(ARRAY({words_query}) AS text) "
+    "|| CAST(ROW({policy_columns}) AS text))"
+)
+_WORDS_QUERY = "SELECT ARRAY[CAST(kind AS TEXT), CAST(word AS TEXT)] FROM {words} ORDER BY kind, word"
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_ONE_ROUND_TRIP_SQL = """
+WITH RECURSIVE {chain},
+gate AS (
+    SELECT {digest} = %s AS fresh, EXISTS ({ban}) AS banned, EXISTS ({repeated}) AS repeated
+    FROM {articles} AS article LEFT JOIN LATERAL ({nearest}) AS policy ON TRUE
+    WHERE article.id = %s
+),
+drawn AS (SELECT nextval(CAST('{sequence}' AS regclass)) AS id FROM gate WHERE fresh AND NOT banned AND NOT repeated),
+segment (rest, digits) AS (
+    SELECT id / 36, substr('{base36}', CAST(id %% 36 AS int) + 1, 1) FROM drawn
+    UNION ALL
+    SELECT rest / 36, substr('{base36}', CAST(rest %% 36 AS int) + 1, 1) || digits FROM segment WHERE rest > 0
+),
+{writes}
+SELECT (SELECT id FROM new), fresh, banned, repeated FROM gate
+"""
+
+
+@dataclass(frozen=True)
+class _Gates:
+    """What the last lookup of an article read about it (not about the client), as PostgreSQL digested it."""
+
+    digest: str
+    values: tuple  # the article's _GATE_FIELDS
+    patterns: dict  # word_patterns of the word rules
+    policy: ModerationPolicy | None  # the nearest policy; None: none, default_policy() applies
+
+
+_GATES: dict[int, _Gates] = {}  # article id -> what posting last read about it, in this process
+_GATES_KEPT = 2048  # articles; past this the whole copy starts again (commented articles are the recent ones)
+
+
+def _keep_gates(article_id: int, gates: _Gates) -> None:
+    if len(_GATES) >= _GATES_KEPT and article_id not in _GATES:
+        _GATES.clear()
+    _GATES[article_id] = gates
+
+
+def _create_in_one_round_trip(article: Article, draft: _Draft) -> CommentCreated | None:
+    """Post a top-level comment with one statement on the kept copy of the article's gates; None: the full path
+    must run (no copy yet, a gate refused, or the statement found the copy stale, a ban or a repeated text)."""
+    gates = _GATES.get(article.pk)
+    if gates is None or not all(
+        getattr(article, name) == value for name, value in zip(_GATE_FIELDS, gates.values, strict=True)
+    ):
+        return None
+    if lifecycle.unapplied_hooks((comments_version_bump,)):
+        return None  # another in-transaction hook: the full path runs it in the post's transaction
+    counted: list = []
+    try:
+        decision = _run_gates(
+            article,
+            draft,
+            effective=gates.policy or default_policy(),
+            patterns=gates.patterns,
+            banned=False,
+            repeated=False,
+            counted=counted,
+        )
+    except ApplicationError:
+        _take_back(counted)
+        return None
+    comment, secret = _new_comment(article, draft, decision, comment_id=None)
+    _place(comment, None)
+    values = [getattr(comment, field.attname) for field in _COMMENT_FIELDS]
+    params = [
+        article.pk,
+        gates.digest,
+        *_client_params(draft, article),
+        article.pk,
+        article.pk,
+        *[
+            field.get_db_prep_save(value, connection) if field in _PREPARED_FIELDS else value
+            for field, value in zip(_COMMENT_FIELDS, values, strict=True)
+            if field not in _DRAWN_FIELDS
+        ],
+    ]
+    if decision.published:
+        params += [article.pk, article.pk, draft.now]
+    row = fetch_one(_one_round_trip_sql(published=decision.published), params)
+    if row is None or row[0] is None:  # no article row (gone), or the statement held back
+        _take_back(counted)
+        return None
+    comment.pk = row[0]
+    _place(comment, None)
+    comment._state.adding, comment._state.db = False, connection.alias
+    if decision.published:
+        lifecycle.changed({article.pk}, applied=(comments_version_bump,), counted=True)
+    enqueue_scoring_on_commit(comment.pk)
+    return CommentCreated(comment=comment, secret=secret, published=decision.published)
+
+
+# The comment's columns that the one-round-trip statement fills itself: the id it draws, the path made of it.
+_DRAWN_FIELDS = frozenset(Comment._meta.get_field(name) for name in ("id", "path"))
+
+
+def _client_params(draft: _Draft, article: Article) -> list:
+    """PostgreSQL: the parameters of the ban and repeated-text checks (_BAN_SQL with its three kinds, then
+    _REPEATED_SQL) in the statements' order. An absent user or e-mail is a NULL that matches no ban."""
+    since = draft.now - timedelta(minutes=settings.NEWSPORTAL_DUPLICATE_WINDOW_MINUTES)
+    user = draft.user
+    return [
+        *(draft.ip_hash, str(user.pk) if user is not None else None, _email_key(draft), draft.now),
+        *(draft.body_hash, since, draft.ip_hash, article.pk),
+    ]
+
+
+def _email_key(draft: _Draft) -> str | None:
+    """How an e-mail ban stores the address: trimmed and lower-case (None: no address)."""
+    return draft.email.strip().lower() if draft.email else None
+
+
+def _sql_cast(field) -> str:
+    """The type a parameter of `field` is cast to in an INSERT ... SELECT (which infers none from its columns):
+    text for the character columns, so that PostgreSQL's assignment still refuses a value that is too long."""
+    if field.get_internal_type() in ("CharField", "TextField", "EmailField", "SlugField"):
+        return "text"
+    return field.db_type(connection)
+
+
+@cache
+def _one_round_trip_sql(*, published: bool) -> str:
+    """The statement of _create_in_one_round_trip (two texts: a pending comment counts nothing)."""
+    quote = connection.ops.quote_name
+    comments, articles = quote(Comment._meta.db_table), quote(Article._meta.db_table)
+    width = PATH_SEGMENT
+    path = (
+        f"(SELECT CASE WHEN length(digits) >= {width} THEN digits ELSE lpad(digits, {width}, '0') END "
+        "FROM segment WHERE rest = 0)"
+    )
+    selected = []
+    for field in _COMMENT_FIELDS:
+        if field.attname == "id":
+            selected.append("drawn.id")
+        elif field.attname == "path":
+            selected.append(path)
+        else:
+            selected.append(f"CAST(%s AS {_sql_cast(field)})")
+    writes = [
+        f"new AS (INSERT INTO {comments} ({select_columns(Comment)}) SELECT {', '.join(selected)} FROM drawn "
+        "RETURNING id)"
+    ]
+    if published:
+        writes.append(
+            f"article_count AS (UPDATE {articles} SET comment_count = comment_count + 1 "
+            "WHERE id = %s AND EXISTS (SELECT FROM new))"
+        )
+        writes.append(f"version AS ({comments_version_upsert('SELECT %s, 1, %s FROM new')})")
+    parts = _lookup_parts()
+    return _ONE_ROUND_TRIP_SQL.format(
+        chain=parts["chain"],
+        digest=parts["digest"],
+        ban=parts["ban"],
+        repeated=parts["repeated"],
+        articles=articles,
+        nearest=parts["nearest"],
+        sequence=parts["sequence"],
+        base36=_BASE36,
+        writes=",\n".join(writes),
+    )
 
 
 def policy_decision(
@@ -280,10 +519,11 @@ _PG_LOOKUPS_SQL = """
 WITH RECURSIVE {chain}
 SELECT
     {article_columns},
-    ARRAY(SELECT ARRAY[CAST(kind AS TEXT), CAST(word AS TEXT)] FROM {words}),
+    ARRAY({words_query}),
     EXISTS ({ban}),
     EXISTS ({repeated}),
     nextval(CAST('{sequence}' AS regclass)),
+    {digest},
     {policy_columns}
 FROM {articles} AS article LEFT JOIN LATERAL ({nearest}) AS policy ON TRUE
 WHERE article.id = %s
@@ -291,7 +531,8 @@ WHERE article.id = %s
 
 
 @cache
-def _pg_lookups_sql() -> str:
+def _lookup_parts() -> dict[str, str]:
+    """The pieces of SQL that the lookup statement and the one-round-trip statement share (PostgreSQL)."""
     quote = connection.ops.quote_name
     articles = quote(Article._meta.db_table)
     chain, nearest = policy_sql(start=f"(SELECT section_id FROM {articles} WHERE id = %s)")
@@ -299,17 +540,28 @@ def _pg_lookups_sql() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [Comment._meta.db_table])
         (sequence,) = cursor.fetchone()
-    return _PG_LOOKUPS_SQL.format(
-        chain=chain,
-        article_columns=", ".join(f"article.{quote(Article._meta.get_field(name).column)}" for name in _GATE_FIELDS),
-        articles=articles,
-        words=quote(WordRule._meta.db_table),
-        ban=_BAN_SQL.format(bans=quote(Ban._meta.db_table), who=who),
-        repeated=_REPEATED_SQL.format(comments=quote(Comment._meta.db_table)),
-        sequence=sequence,
-        policy_columns=", ".join(f"policy.{quote(field.column)}" for field in ModerationPolicy._meta.concrete_fields),
-        nearest=nearest,
-    )
+    article_columns = ", ".join(f"article.{quote(Article._meta.get_field(name).column)}" for name in _GATE_FIELDS)
+    policy_columns = ", ".join(f"policy.{quote(field.column)}" for field in ModerationPolicy._meta.concrete_fields)
+    words_query = _WORDS_QUERY.format(words=quote(WordRule._meta.db_table))
+    return {
+        "chain": chain,
+        "nearest": nearest,
+        "ban": _BAN_SQL.format(bans=quote(Ban._meta.db_table), who=who),
+        "repeated": _REPEATED_SQL.format(comments=quote(Comment._meta.db_table)),
+        "sequence": sequence,
+        "article_columns": article_columns,
+        "policy_columns": policy_columns,
+        "words_query": words_query,
+        "digest": _GATE_DIGEST.format(
+            article_columns=article_columns, words_query=words_query, policy_columns=policy_columns
+        ),
+    }
+
+
+@cache
+def _pg_lookups_sql() -> str:
+    parts = _lookup_parts()
+    return _PG_LOOKUPS_SQL.format(articles=connection.ops.quote_name(Article._meta.db_table), **parts)
 
 
 # What the gates read of an article. The lookup statement returns these columns only (a whole article row cost a
@@ -327,40 +579,40 @@ def _current(article: Article, gate_values) -> Article | None:
     return Article.objects.filter(pk=article.pk).first()
 
 
-def _lookups(*, user, ip_hash: str, email: str, body_hash: str, article: Article, now) -> Lookups:
+def _lookups(article: Article, draft: _Draft) -> Lookups:
     """The article's effective policy; bans on the IP, user or e-mail; the same text within
     NEWSPORTAL_DUPLICATE_WINDOW_MINUTES from this client on any article or from anyone on another article; and
     the word rules."""
-    adapt = connection.ops.adapt_datetimefield_value
-    since = now - timedelta(minutes=settings.NEWSPORTAL_DUPLICATE_WINDOW_MINUTES)
-    email_key = email.strip().lower() if email else None
-    repeated_params = [body_hash, adapt(since), ip_hash, article.pk]
     if connection.vendor == "postgresql":
-        params = [
-            article.pk,
-            *(ip_hash, str(user.pk) if user is not None else None, email_key, now),
-            *repeated_params,
-            article.pk,
-            article.pk,
-        ]
+        params = [article.pk, *_client_params(draft, article), article.pk, article.pk]
         row = fetch_one(_pg_lookups_sql(), params, read_only=True)  # nextval aside, which only leaves a gap
         if row is None:
             raise ApplicationError("No such article.", code="not_found", status=404)
         split = len(_GATE_FIELDS)
-        words, banned, repeated, comment_id, *policy_row = row[split:]
-        has_policy = policy_row[0] is not None
-        fresh = _current(article, row[:split])
+        words, banned, repeated, comment_id, digest, *policy_row = row[split:]
+        gates = _Gates(
+            digest=digest,
+            values=tuple(row[:split]),
+            patterns=_patterns(words),
+            policy=instance_from_row(ModerationPolicy, policy_row) if policy_row[0] is not None else None,
+        )
+        _keep_gates(article.pk, gates)
+        fresh = _current(article, gates.values)
         if fresh is None:
             raise ApplicationError("No such article.", code="not_found", status=404)
         return Lookups(
             banned=banned,
             repeated=repeated,
-            patterns=_patterns(words),
+            patterns=gates.patterns,
             article=fresh,
-            policy=instance_from_row(ModerationPolicy, policy_row) if has_policy else default_policy(),
+            policy=gates.policy or default_policy(),
             comment_id=comment_id,
         )
 
+    adapt = connection.ops.adapt_datetimefield_value
+    user, ip_hash, email_key = draft.user, draft.ip_hash, _email_key(draft)
+    since = draft.now - timedelta(minutes=settings.NEWSPORTAL_DUPLICATE_WINDOW_MINUTES)
+    repeated_params = [draft.body_hash, adapt(since), ip_hash, article.pk]
     who, who_params = ["(kind = %s AND value = %s)"], [Ban.Kind.IP, ip_hash]
     if user is not None:
         who.append("(kind = %s AND value = %s)")
@@ -377,7 +629,7 @@ def _lookups(*, user, ip_hash: str, email: str, body_hash: str, article: Article
         repeated_marker=REPEATED_MARKER,
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*who_params, adapt(now), *repeated_params])
+        cursor.execute(sql, [*who_params, adapt(draft.now), *repeated_params])
         rows = cursor.fetchall()
     markers = {kind for kind, _ in rows if kind in (BAN_MARKER, REPEATED_MARKER)}
     fresh = Article.objects.filter(pk=article.pk).first()
@@ -393,7 +645,9 @@ def _lookups(*, user, ip_hash: str, email: str, body_hash: str, article: Article
     )
 
 
-def _check_rate_limits(*, article: Article, ip_hash: str) -> None:
+def _check_rate_limits(*, article: Article, ip_hash: str, counted: list | None = None) -> None:
+    """Count this post against the client's and the article's limits (429 past either). `counted` (a list)
+    collects (key, rate, time) of each hit made, for _take_back."""
     if not settings.NEWSPORTAL_RATE_LIMITS_ENABLED:
         return
     limits = [
@@ -401,7 +655,10 @@ def _check_rate_limits(*, article: Article, ip_hash: str) -> None:
         (f"article:{article.pk}", settings.NEWSPORTAL_RATE_LIMIT_ARTICLE),
     ]
     for key, rate in limits:
-        retry_after = ratelimit.hit(f"comments:{key}", ratelimit.Rate.parse(rate))
+        key, rate, now = f"comments:{key}", ratelimit.Rate.parse(rate), time.time()
+        retry_after = ratelimit.hit(key, rate, now=now)
+        if counted is not None:
+            counted.append((key, rate, now))
         if retry_after is not None:
             raise ApplicationError(
                 f"Too many comments; please try again in {retry_after} seconds.",
@@ -409,6 +666,13 @@ def _check_rate_limits(*, article: Article, ip_hash: str) -> None:
                 status=429,
                 headers={"Retry-After": str(retry_after)},
             )
+
+
+def _take_back(counted: list) -> None:
+    """Undo the rate-limit hits of a post that the one-round-trip path hands over to the full path (which counts
+    the post itself, after the ban gate, as the gate order says)."""
+    for key, rate, now in counted:
+        ratelimit.take_back(key, rate, now=now)
 
 
 def _honeypot_reasons(signals: dict) -> list[str]:

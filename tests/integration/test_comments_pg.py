@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from comments import ratelimit
 from comments.models import Comment, ModerationDecision
@@ -186,3 +187,11 @@ def test_a_post_on_a_connection_the_server_closed_between_requests_still_succeed
     server_closes_the_connection()
     created = comment_create(article=article, body="after a restart", client=new_client(), author_name="R")
     assert Comment.objects.get(pk=created.comment.pk).body == "after a restart"
+
+    # The next top-level comment on the article is one write statement (the kept copy of its gates): no
+    # SELECT 1 before it either; the closed connection is seen on its socket and replaced.
+    server_closes_the_connection()
+    with CaptureQueriesContext(connection) as sent:
+        again = comment_create(article=article, body="and once more", client=new_client(), author_name="R")
+    assert len(sent.captured_queries) == 1
+    assert Comment.objects.get(pk=again.comment.pk).body == "and once more"
