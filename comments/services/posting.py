@@ -207,11 +207,7 @@ def _save_in_one_statement(comment: Comment, *, parent: Comment | None, publishe
         if parent is not None:
             parent = _lock_parent(parent, article=comment.article)
         _place(comment, parent)
-        values = [getattr(comment, field.attname) for field in _COMMENT_FIELDS]
-        params = [
-            field.get_db_prep_save(value, connection) if field in _PREPARED_FIELDS else value
-            for field, value in zip(_COMMENT_FIELDS, values, strict=True)
-        ]
+        params = _column_params(comment, _COLUMNS)
         if published:
             changed_at = comment.created_at
             params += [comment.article_id, *([parent.pk] if parent is not None else []), comment.article_id, changed_at]
@@ -222,10 +218,22 @@ def _save_in_one_statement(comment: Comment, *, parent: Comment | None, publishe
 
 
 _COMMENT_FIELDS = Comment._meta.concrete_fields
-# The values psycopg cannot bind as they are: JSON (Django wraps it). Every other field holds what comment_create
+# The comment's columns as the statements bind them, in order: (attribute, the field when its value needs
+# preparing, else None). Only JSON does (Django wraps it for psycopg): every other field holds what comment_create
 # put there, already of the column's type (int, str, aware datetime, float, None), and asking each of the 31
-# fields for its database value cost about 5% of the POST's Python.
-_PREPARED_FIELDS = frozenset(field for field in _COMMENT_FIELDS if isinstance(field, models.JSONField))
+# fields for its database value cost about 5% of the POST's Python. (Looking fields up in a set costs too: a
+# field's hash is Python code.)
+_COLUMNS = tuple((field.attname, field if isinstance(field, models.JSONField) else None) for field in _COMMENT_FIELDS)
+# The same without the columns the one-round-trip statement fills itself: the id it draws and the path made of it.
+_DRAWN = ("id", "path")
+_GIVEN_COLUMNS = tuple(column for column in _COLUMNS if column[0] not in _DRAWN)
+
+
+def _column_params(comment: Comment, columns) -> list:
+    return [
+        getattr(comment, name) if field is None else field.get_db_prep_save(getattr(comment, name), connection)
+        for name, field in columns
+    ]
 
 
 @cache
@@ -330,18 +338,13 @@ def _create_in_one_round_trip(article: Article, draft: _Draft) -> CommentCreated
         return None
     comment, secret = _new_comment(article, draft, decision, comment_id=None)
     _place(comment, None)
-    values = [getattr(comment, field.attname) for field in _COMMENT_FIELDS]
     params = [
         article.pk,
         gates.digest,
         *_client_params(draft, article),
         article.pk,
         article.pk,
-        *[
-            field.get_db_prep_save(value, connection) if field in _PREPARED_FIELDS else value
-            for field, value in zip(_COMMENT_FIELDS, values, strict=True)
-            if field not in _DRAWN_FIELDS
-        ],
+        *_column_params(comment, _GIVEN_COLUMNS),
     ]
     if decision.published:
         params += [article.pk, article.pk, draft.now]
@@ -356,10 +359,6 @@ def _create_in_one_round_trip(article: Article, draft: _Draft) -> CommentCreated
         lifecycle.changed({article.pk}, applied=(comments_version_bump,), counted=True)
     enqueue_scoring_on_commit(comment.pk)
     return CommentCreated(comment=comment, secret=secret, published=decision.published)
-
-
-# The comment's columns that the one-round-trip statement fills itself: the id it draws, the path made of it.
-_DRAWN_FIELDS = frozenset(Comment._meta.get_field(name) for name in ("id", "path"))
 
 
 def _client_params(draft: _Draft, article: Article) -> list:
@@ -397,7 +396,7 @@ def _one_round_trip_sql(*, published: bool) -> str:
         "FROM segment WHERE rest = 0)"
     )
     selected = []
-    for field in _COMMENT_FIELDS:
+    for field in _COMMENT_FIELDS:  # in the order of _COLUMNS: the drawn ones, else the next of _GIVEN_COLUMNS
         if field.attname == "id":
             selected.append("drawn.id")
         elif field.attname == "path":
