@@ -77,6 +77,32 @@ _NET = """
     ORDER BY article_id, status, reviewed
     ON CONFLICT (article_id, status, reviewed) DO UPDATE SET n = comments_queuecount.n + EXCLUDED.n;
 """
+# The INSERT of one row (every comment posted) takes the same four steps without grouping a transition table:
+# its article is the one changed, locked FOR KEY SHARE; its section's (pending, not reviewed) row of the stripe
+# first, then its own key's (one row when that is its key); then its article level. The same writes in the same
+# order as _NET on a one-row table, in half the time (the trigger ran inside the post's lock on its article).
+_NET_ONE_NEW = """
+    SELECT count(*) INTO rows_in FROM (SELECT 1 FROM new_rows LIMIT 2) AS up_to_two;
+    IF rows_in = 1 THEN
+        SELECT article_id, status, reviewed_at IS NOT NULL INTO one_article, one_status, one_reviewed FROM new_rows;
+        PERFORM 1 FROM articles_article WHERE id = one_article FOR KEY SHARE;
+        INSERT INTO comments_sectionqueuecount (section_id, status, reviewed, stripe, n)
+        SELECT a.section_id, k.status, k.reviewed, txid_current() % {stripes}, k.d
+        FROM articles_article AS a, (
+            SELECT 0, 'pending', false, 0 WHERE NOT (one_status = 'pending' AND NOT one_reviewed)
+            UNION ALL
+            SELECT 1, one_status, one_reviewed, 1
+        ) AS k (step, status, reviewed, d)
+        WHERE a.id = one_article
+        ORDER BY k.step
+        ON CONFLICT (section_id, status, reviewed, stripe)
+            DO UPDATE SET n = comments_sectionqueuecount.n + EXCLUDED.n;
+        INSERT INTO comments_queuecount (article_id, status, reviewed, n)
+        VALUES (one_article, one_status, one_reviewed, 1)
+        ON CONFLICT (article_id, status, reviewed) DO UPDATE SET n = comments_queuecount.n + EXCLUDED.n;
+        RETURN NULL;
+    END IF;
+"""
 _OLD = "SELECT article_id, status, reviewed_at IS NOT NULL AS reviewed, -1 AS d FROM old_rows"
 _NEW = "SELECT article_id, status, reviewed_at IS NOT NULL AS reviewed, 1 AS d FROM new_rows"
 
@@ -120,9 +146,11 @@ CREATE TRIGGER comments_sectionqueuecount_move AFTER UPDATE OF section_id ON art
 def sql_create(*, sections: bool = True, stripes: int = STRIPES) -> str:
     """The trigger functions and triggers; `sections=False`: the article level only (migration 0006)."""
     net = _NET.replace("{stripes}", str(stripes)) if sections else _NET_ARTICLES
+    one_new = _NET_ONE_NEW.replace("{stripes}", str(stripes)) if sections else ""
     return f"""
 CREATE OR REPLACE FUNCTION comments_queuecount_ins() RETURNS trigger AS $$
-DECLARE changed bigint[]; BEGIN {net.format(rows=_NEW)} RETURN NULL; END; $$ LANGUAGE plpgsql;
+DECLARE changed bigint[]; rows_in int; one_article bigint; one_status text; one_reviewed boolean;
+BEGIN {one_new} {net.format(rows=_NEW)} RETURN NULL; END; $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION comments_queuecount_upd() RETURNS trigger AS $$
 DECLARE changed bigint[]; BEGIN {net.format(rows=_OLD + " UNION ALL " + _NEW)} RETURN NULL; END; $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION comments_queuecount_del() RETURNS trigger AS $$

@@ -99,6 +99,35 @@ def test_counters_follow_every_write_and_counts_are_exact():
     assert_counts_match_lists(QueueFilters(), QueueFilters(section=section.pk), QueueFilters(article=other.pk))
 
 
+@pytest.mark.parametrize(
+    ("status", "reviewed"), [("pending", False), ("published", False), ("published", True), ("spam", True)]
+)
+def test_a_one_row_insert_writes_what_a_many_row_insert_writes(status, reviewed):
+    """The INSERT trigger's one-row branch (every posted comment) against its general statements (a bulk insert):
+    the same counters, and the stripe's (pending, not reviewed) section row, each section's lock, written even
+    when its count does not change."""
+    reviewed_at = timezone.now() if reviewed else None
+    written = {}
+    for rows in (1, 2):
+        section = SectionFactory()
+        article = ArticleFactory(section=section)
+        Comment.objects.bulk_create(
+            [
+                Comment(article=article, author_name="R", body=f"row {n}", status=status, reviewed_at=reviewed_at)
+                for n in range(rows)
+            ]
+        )
+        keys = SectionQueueCount.objects.filter(section_id=section.pk).values_list("status", "reviewed", "n")
+        written[rows] = (
+            sorted((key_status, key_reviewed, n // rows) for key_status, key_reviewed, n in keys),
+            sorted(QueueCount.objects.filter(article_id=article.pk).values_list("status", "reviewed", "n")),
+        )
+        assert_exact()
+    assert written[1][0] == written[2][0]
+    assert ("pending", False, 1 if (status, reviewed) == ("pending", False) else 0) in written[1][0]
+    assert written[1][1] == [(status, reviewed, 1)] and written[2][1] == [(status, reviewed, 2)]
+
+
 def test_section_counters_follow_writes_raw_sql_and_article_moves():
     """The section level equals COUNT(*) per (section, status, reviewed) after ORM writes, bulk updates, deletes,
     raw SQL, and articles moving section (one by the ORM, several in one raw UPDATE); the counts the queue reads
