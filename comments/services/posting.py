@@ -336,8 +336,8 @@ def _create_in_one_round_trip(article: Article, draft: _Draft) -> CommentCreated
     except ApplicationError:
         _take_back(counted)
         return None
+    # A new instance is already at the top of no thread (no parent, no root, depth 0): its path follows its id.
     comment, secret = _new_comment(article, draft, decision, comment_id=None)
-    _place(comment, None)
     params = [
         article.pk,
         gates.digest,
@@ -353,7 +353,7 @@ def _create_in_one_round_trip(article: Article, draft: _Draft) -> CommentCreated
         _take_back(counted)
         return None
     comment.pk = row[0]
-    _place(comment, None)
+    comment.path = thread_path("", comment.pk)
     comment._state.adding, comment._state.db = False, connection.alias
     if decision.published:
         lifecycle.changed({article.pk}, applied=(comments_version_bump,), counted=True)
