@@ -80,11 +80,12 @@ def _seems_closed(raw) -> bool:
     means it is going away. A server's rare unprompted notice reads as closed too: a needless reconnect."""
     if raw.closed or raw.broken:
         return True
+    poller = select.poll()  # not select.select(), which refuses descriptors past 1023
     try:
-        readable, _, _ = select.select([raw.fileno()], [], [], 0)
+        poller.register(raw.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):
         return True
-    return bool(readable)
 
 
 def _fetch_one(db, sql: str, params):

@@ -41,7 +41,7 @@ Produce = Callable[[], tuple[int, dict]]
 def key_from(request) -> str | None:
     """The request's Idempotency-Key, or None; ApplicationError 400 when it is empty or too long.
 
-    Read from META: `request.headers` builds a dict of every header on first use (3% of a comment POST)."""
+    Read from META: `request.headers` would build a dict of every header for this one."""
     key = request.META.get(META_KEY)
     if key is None:
         return None

@@ -1,6 +1,7 @@
 """Comments on the production stack: PostgreSQL (window functions, row locks, constraints) and Redis rate limits."""
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -195,3 +196,27 @@ def test_a_post_on_a_connection_the_server_closed_between_requests_still_succeed
         again = comment_create(article=article, body="and once more", client=new_client(), author_name="R")
     assert len(sent.captured_queries) == 1
     assert Comment.objects.get(pk=again.comment.pk).body == "and once more"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_connection_reads_as_closed_only_once_the_server_closed_it():
+    """newsportal.db._seems_closed, the check a write gets instead of SELECT 1: nothing to read on a live idle
+    connection; the server's FATAL message (or the end of the stream) once it was terminated."""
+    import psycopg
+
+    from newsportal.db import _seems_closed
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    assert not _seems_closed(connection.connection)
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    with psycopg.connect(**params, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    deadline = time.monotonic() + 5
+    while not _seems_closed(connection.connection) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the FATAL message crosses the socket
+    assert _seems_closed(connection.connection)
+    connection.close()
