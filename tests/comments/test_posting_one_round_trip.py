@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -152,8 +153,6 @@ def test_a_ban_after_the_copy_refuses_and_leaves_the_rate_limit_count_alone(arti
 
     rate = ratelimit.Rate.parse("5/60")
     key = ratelimit._cache_key(f"comments:client:{client.ip_hash}", rate, int(time.time() // rate.seconds))
-    from django.core.cache import cache
-
     assert cache.get(key) == 1  # the first post only: a banned attempt is not counted, as on the full path
 
 
