@@ -239,16 +239,31 @@ def _column_params(comment: Comment, columns) -> list:
 @cache
 def _insert_sql(*, published: bool, reply: bool) -> str:
     """The statement of _save_in_one_statement (one text per shape, each prepared once per connection)."""
-    quote = connection.ops.quote_name
-    comments, articles = quote(Comment._meta.db_table), quote(Article._meta.db_table)
+    comments = connection.ops.quote_name(Comment._meta.db_table)
     values = ", ".join(["%s"] * len(_COMMENT_FIELDS))
     parts = [f"new AS (INSERT INTO {comments} ({select_columns(Comment)}) VALUES ({values}) RETURNING id)"]
     if published:
-        parts.append(f"article_count AS (UPDATE {articles} SET comment_count = comment_count + 1 WHERE id = %s)")
-        if reply:
-            parts.append(f"reply_count AS (UPDATE {comments} SET reply_count = reply_count + 1 WHERE id = %s)")
-        parts.append(f"version AS ({comments_version_upsert('VALUES (%s, 1, %s)')})")
+        parts += _count_writes(reply=reply)
     return "WITH " + ",\n".join(parts) + "\nSELECT id FROM new"
+
+
+def _count_writes(*, reply: bool) -> list[str]:
+    """The CTEs that count a published comment once the CTE `new` has inserted it (none when it inserted
+    nothing): its article's count, its parent's reply count (a reply), the article's comments version. Their
+    parameters: the article id, the parent id (a reply), the article id and the time of the change."""
+    quote = connection.ops.quote_name
+    comments, articles = quote(Comment._meta.db_table), quote(Article._meta.db_table)
+    writes = [
+        f"article_count AS (UPDATE {articles} SET comment_count = comment_count + 1 "
+        "WHERE id = %s AND EXISTS (SELECT FROM new))"
+    ]
+    if reply:
+        writes.append(
+            f"reply_count AS (UPDATE {comments} SET reply_count = reply_count + 1 "
+            "WHERE id = %s AND EXISTS (SELECT FROM new))"
+        )
+    writes.append(f"version AS ({comments_version_upsert('SELECT %s, 1, %s FROM new')})")
+    return writes
 
 
 # --- PostgreSQL: a top-level comment in one round trip ----------------------------------------------------------
@@ -316,9 +331,7 @@ def _create_in_one_round_trip(article: Article, draft: _Draft) -> CommentCreated
     """Post a top-level comment with one statement on the kept copy of the article's gates; None: the full path
     must run (no copy yet, a gate refused, or the statement found the copy stale, a ban or a repeated text)."""
     gates = _GATES.get(article.pk)
-    if gates is None or not all(
-        getattr(article, name) == value for name, value in zip(_GATE_FIELDS, gates.values, strict=True)
-    ):
+    if gates is None or not _agrees(article, gates.values):
         return None
     if lifecycle.unapplied_hooks((comments_version_bump,)):
         return None  # another in-transaction hook: the full path runs it in the post's transaction
@@ -408,11 +421,7 @@ def _one_round_trip_sql(*, published: bool) -> str:
         "RETURNING id)"
     ]
     if published:
-        writes.append(
-            f"article_count AS (UPDATE {articles} SET comment_count = comment_count + 1 "
-            "WHERE id = %s AND EXISTS (SELECT FROM new))"
-        )
-        writes.append(f"version AS ({comments_version_upsert('SELECT %s, 1, %s FROM new')})")
+        writes += _count_writes(reply=False)
     parts = _lookup_parts()
     return _ONE_ROUND_TRIP_SQL.format(
         chain=parts["chain"],
@@ -573,9 +582,14 @@ def _current(article: Article, gate_values) -> Article | None:
     """The caller's article if the fresh values (PostgreSQL: they need no conversion) of every field the gates
     read agree with it, else the article read again (None: it is gone). The caller's copy may be cached
     (comments.api.selectors.published_article); it is stale only after an editor changed one of these."""
-    if all(getattr(article, name) == value for name, value in zip(_GATE_FIELDS, gate_values, strict=True)):
+    if _agrees(article, gate_values):
         return article
     return Article.objects.filter(pk=article.pk).first()
+
+
+def _agrees(article: Article, gate_values) -> bool:
+    """Whether `article` holds these values of every field the gates read (_GATE_FIELDS, in order)."""
+    return all(getattr(article, name) == value for name, value in zip(_GATE_FIELDS, gate_values, strict=True))
 
 
 def _lookups(article: Article, draft: _Draft) -> Lookups:
