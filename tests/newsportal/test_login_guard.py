@@ -1,11 +1,15 @@
 """Every HTML sign-in (moderation, accounts, admin) is throttled against guessing by one mechanism
 (newsportal/login_guard.py): past the limit, 429 with Retry-After and the message, and no password is checked."""
 
+import time
+from types import SimpleNamespace
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 
+from newsportal import throttling
 from tests.factories import make_moderator
 
 pytestmark = pytest.mark.django_db
@@ -15,9 +19,13 @@ PASSWORD = "pw-for-tests-1"
 
 
 @pytest.fixture(autouse=True)
-def small_limit(settings):
+def small_limit(settings, monkeypatch):
     settings.NEWSPORTAL_LOGIN_MAX_FAILURES = 3
     settings.NEWSPORTAL_LOGIN_WINDOW = 900
+    # The counter's windows are fixed (aligned to multiples of 900 s): a test that ran across a boundary would see
+    # its attempts split over two windows. The counter's clock stands in the middle of one.
+    middle = (time.time() // 900) * 900 + 450
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: middle))
     cache.clear()
     yield
     cache.clear()
