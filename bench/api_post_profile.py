@@ -219,7 +219,11 @@ def _count_instructions(n: int) -> int:
         argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/cg.%p", "--dump-instr=no"]
         argv += [sys.executable, __file__, "-n", str(n), "--callgrind-child", "measured"]
         done = subprocess.run(argv, env=env, capture_output=True, text=True)
-        dumps = [path for path in Path(out).iterdir() if "measured" in path.read_text(errors="replace")[:2000]]
+        # The dump made after the counted POSTs: its header says so ("Trigger: dump measured"). Every dump of the
+        # child names "measured" in its command line, the one written at exit (the interpreter's shutdown) too.
+        dumps = [
+            path for path in Path(out).iterdir() if "Trigger: dump measured" in path.read_text(errors="replace")[:2000]
+        ]
         if done.returncode != 0 or not dumps:
             raise SystemExit(f"callgrind run failed:\n{done.stderr[-2000:]}")
         total = int(re.search(r"^(?:summary|totals): (\d+)", dumps[0].read_text(), re.M).group(1))
