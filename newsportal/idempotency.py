@@ -62,8 +62,8 @@ def scope_of(request) -> str:
     return f"user:{user.pk}" if user is not None and user.is_authenticated else "guest"
 
 
-def fingerprint(request) -> str:
-    canonical = json.dumps(request.data, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+def fingerprint(request, data) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
 
 
@@ -92,8 +92,9 @@ def _release(marker: str) -> None:
         logger.warning("could not clear idempotency marker", exc_info=True)
 
 
-def idempotent_post(request, produce: Produce) -> Response:
+def idempotent_post(request, produce: Produce, *, data=None) -> Response:
     """Run `produce` (it performs the write and returns (status, body)) at most once per Idempotency-Key.
+    `data` is the request's parsed body (default: DRF's request.data); the key's fingerprint covers it.
 
     Without the header it simply runs. `produce` runs inside this function's transaction: anything it writes
     commits together with the stored key, and an exception it raises rolls both back and is re-raised.
@@ -102,7 +103,7 @@ def idempotent_post(request, produce: Produce) -> Response:
     if key is None:
         status, body = produce()
         return Response(body, status=status)
-    scope, fp = scope_of(request), fingerprint(request)
+    scope, fp = scope_of(request), fingerprint(request, request.data if data is None else data)
     marker = "idem:" + hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
     if not _claim_in_flight(marker):
         stored = IdempotencyKey.objects.filter(scope=scope, key=key).first()

@@ -33,7 +33,7 @@ from comments.models import Comment
 from comments.services.editing import comment_delete, comment_edit, is_author
 from comments.services.flags import flag_create
 from comments.services.posting import comment_create
-from newsportal.api import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, JSONOnly
+from newsportal.api import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, GuestJSONPostMixin, JSONOnly
 from newsportal.conditional import make_etag, not_modified, validators
 from newsportal.http import ClientInfo
 from newsportal.idempotency import idempotent_post
@@ -181,7 +181,7 @@ def _request_id(request) -> str:
     return getattr(request._request, "request_id", "")
 
 
-class ArticleCommentsApi(FastReadMixin, APIView):
+class ArticleCommentsApi(GuestJSONPostMixin, FastReadMixin, APIView):
     throttle_classes = [ReadThrottle, WriteThrottle]
     content_negotiation_class = JSONOnly
 
@@ -240,29 +240,38 @@ class ArticleCommentsApi(FastReadMixin, APIView):
         ],
     )
     def post(self, request, article_id: int):
+        user = request.user if request.user.is_authenticated else None
+        return self.create(request, user=user, article_id=article_id)
+
+    def create(self, request, *, article_id: int, user=None, data: dict | None = None):
+        """The POST, from DRF's `post` or a guest's fast path (newsportal.api.GuestJSONPostMixin, which passes
+        the parsed body as `data`; otherwise it is DRF's request.data, parsed after the article is found)."""
         article = selectors.published_article(article_id=article_id)
         if article is None:
             raise Http404
-        serializer = CommentCreateInputSerializer(data=request.data)
+        if data is None:
+            data = request.data
+        serializer = CommentCreateInputSerializer(data=data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        user = request.user if request.user.is_authenticated else None
-        if user is None and not data.get("name", "").strip():
+        valid = serializer.validated_data
+        if user is None and not valid.get("name", "").strip():
             raise ValidationError({"name": ["Guests must give a name."]})
         parent = None
-        if data.get("parent") is not None:
-            parent = Comment.objects.filter(pk=data["parent"], article=article, status=Comment.Status.PUBLISHED).first()
+        if valid.get("parent") is not None:
+            parent = Comment.objects.filter(
+                pk=valid["parent"], article=article, status=Comment.Status.PUBLISHED
+            ).first()
             if parent is None:
                 raise ValidationError({"parent": ["No published comment with this id on this article."]})
 
         def produce() -> tuple[int, dict]:
             created = comment_create(
                 article=article,
-                body=data["body"],
+                body=valid["body"],
                 client=ClientInfo.from_request(request),
                 user=user,
-                author_name=data.get("name", ""),
-                author_email=data.get("email", ""),
+                author_name=valid.get("name", ""),
+                author_email=valid.get("email", ""),
                 parent=parent,
                 signals={"channel": "api"},
             )
@@ -271,7 +280,7 @@ class ArticleCommentsApi(FastReadMixin, APIView):
                 body["edit_secret"] = created.secret
             return status.HTTP_201_CREATED, body
 
-        return idempotent_post(request, produce)
+        return idempotent_post(request, produce, data=data)
 
 
 class CommentRepliesApi(FastReadMixin, APIView):
