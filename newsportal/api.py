@@ -1,6 +1,7 @@
 """API plumbing shared by every app: authentication, the exception handler and pagination defaults."""
 
 import copy
+import re
 from functools import cached_property
 
 from django.conf import settings
@@ -10,9 +11,11 @@ from django.http import Http404
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import authentication, exceptions, negotiation, pagination, serializers
+from rest_framework.fields import SkipField, empty
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from newsportal.errors import PROBLEM_CONTENT_TYPE, ApplicationError, problem
 from newsportal.parsers import PayloadTooLarge, loads_strict
@@ -214,6 +217,75 @@ class StrictInputSerializer(serializers.Serializer):
                 raise exceptions.ValidationError({printable(k): ["Unknown field."] for k in unknown[:20]})
         return super().to_internal_value(data)
 
+    def is_valid(self, *, raise_exception=False):
+        """DRF's, tried first the lean way on a body that is plainly valid: each field's own `run_validation`
+        (its type, length and validators: every rule stays on the field), without the serializer's generic
+        loop around them, two thirds of the time of validating a comment POST. Anything else (an error, an
+        unknown key, a serializer with validators or validate methods of its own) runs DRF's full validation,
+        which builds the errors; a body that passes the lean way passes it too, with the same values."""
+        if not hasattr(self, "_validated_data") and not self.partial and type(self)._lean():
+            value = self._lean_validation(self.initial_data)
+            if value is not None:
+                self._validated_data, self._errors = value, {}
+        return super().is_valid(raise_exception=raise_exception)
+
+    @classmethod
+    def _lean(cls) -> bool:
+        """Whether DRF's validation of this class is its fields' and nothing more (decided once per class)."""
+        lean = cls.__dict__.get("_lean_validation_ok")
+        if lean is None:
+            base = serializers.Serializer
+            lean = (
+                all(getattr(cls, name) is getattr(StrictInputSerializer, name) for name in _LEAN_METHODS)
+                and cls.get_validators is base.get_validators
+                and not getattr(getattr(cls, "Meta", None), "validators", None)
+                and not any(hasattr(cls, f"validate_{name}") for name in cls._declared_fields)
+            )
+            cls._lean_validation_ok = lean
+        return lean
+
+    def _lean_validation(self, data) -> dict | None:
+        """DRF's to_internal_value for a dict whose every value passes its field, else None."""
+        if not isinstance(data, dict):
+            return None
+        fields = self.fields
+        if any(key not in fields for key in data):
+            return None
+        validated = {}
+        for name, field in fields.items():
+            if field.read_only:
+                continue
+            if field.source_attrs != [name]:
+                return None
+            if name not in data and field.default is empty:
+                if field.required:
+                    return None
+                continue  # what run_validation's SkipField says, without raising it
+            try:
+                validated[name] = field.run_validation(data.get(name, empty))
+            except SkipField:
+                continue
+            except Exception:  # any refusal: the full validation raises it again, with its message
+                return None
+        return validated
+
+
+# What StrictInputSerializer's lean validation stands in for: a subclass that overrides one of these validates
+# its own way, and gets DRF's full validation.
+_LEAN_METHODS = ("validate", "run_validation", "to_internal_value", "run_validators", "validate_empty_values")
+
+
+class ProhibitSurrogateCharacters(ProhibitSurrogateCharactersValidator):
+    """DRF's check, same message and code, by a regular expression: DRF's loops over every character in Python,
+    about 130 microseconds for a 5,000-character comment."""
+
+    _surrogate = re.compile("[\ud800-\udfff]")
+
+    def __call__(self, value):
+        found = self._surrogate.search(str(value))
+        if found is not None:
+            raise serializers.ValidationError(self.message.format(code_point=ord(found.group())), code=self.code)
+
 
 class StrictCharField(serializers.CharField):
     """A JSON string, kept exactly as sent (no trimming); null/number/bool/array/object are refused."""
@@ -221,6 +293,10 @@ class StrictCharField(serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
+        self.validators = [
+            ProhibitSurrogateCharacters() if type(v) is ProhibitSurrogateCharactersValidator else v
+            for v in self.validators
+        ]
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

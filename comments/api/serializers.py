@@ -1,6 +1,6 @@
 """Input and output shapes of the reader-side comment API (documented in the OpenAPI schema)."""
 
-import unicodedata
+import re
 
 from rest_framework import serializers
 
@@ -20,9 +20,13 @@ MAX_ID = 2**63 - 1
 
 def no_control_characters(value: str) -> str:
     """A name is one line of text: CR/LF and other control characters could forge log lines or layouts."""
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
+    if _CONTROL.search(value):
         raise serializers.ValidationError("Control characters (line breaks, tabs, ...) are not allowed in a name.")
     return value
+
+
+# Unicode's control characters (category Cc): exactly C0, DEL and C1.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class CommentOutputSerializer(serializers.Serializer):
