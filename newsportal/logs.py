@@ -6,10 +6,12 @@ without passing them around. JSON encoding escapes newlines and quotes: whatever
 User-Agent, a comment) stays inside one string value and can never start a line of its own.
 """
 
+import json
 import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from pythonjsonlogger.json import JsonEncoder as LibraryJsonEncoder
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 # "-" outside a request: a log line always has the key, so a query for it never needs a null check.
@@ -58,9 +60,13 @@ class JsonFormatter(_JsonFormatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The library's own result, built directly for the everyday record (a text message, no exception, no
-        stack): its generic path cost more than the rest of a request answered from the page cache."""
+        stack) and the library's JSON options: its generic path cost more than the rest of a request answered
+        from the page cache."""
         if (
             isinstance(record.msg, dict)
+            or self.json_serializer is not json.dumps
+            or self.json_encoder is not LibraryJsonEncoder
+            or self.json_default is not None
             or record.exc_info
             or record.exc_text
             or record.stack_info
@@ -75,9 +81,22 @@ class JsonFormatter(_JsonFormatter):
         for key, value in record.__dict__.items():
             if key not in skip and not key.startswith("_"):
                 log_data[rename.get(key, key)] = value
-        log_data["time"] = datetime.fromtimestamp(record.created, tz=UTC)
+        # The library's own text for the time (JsonEncoder.format_datetime_obj is isoformat()), made here rather
+        # than in the encoder's Python `default`.
+        log_data["time"] = datetime.fromtimestamp(record.created, tz=UTC).isoformat()
         self._drop_empty(log_data)
-        return self.serialize_log_record(self.process_log_record(log_data))
+        return self.prefix + self._encoder().encode(self.process_log_record(log_data))
+
+    def _encoder(self) -> json.JSONEncoder:
+        """What jsonify_log_record's json.dumps builds for every line, built once: the same class and options,
+        so the same text."""
+        encoder = self.__dict__.get("_json_encoder")
+        if encoder is None:
+            encoder = self.json_encoder(
+                default=self.json_default, indent=self.json_indent, ensure_ascii=self.json_ensure_ascii
+            )
+            self._json_encoder = encoder
+        return encoder
 
     @staticmethod
     def _drop_empty(log_data) -> None:

@@ -4,6 +4,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
+import pytest
 from pythonjsonlogger.json import JsonFormatter as LibraryFormatter
 
 from newsportal.logs import ContextFilter, JsonFormatter
@@ -51,3 +52,12 @@ def test_records_with_an_exception_take_the_librarys_path():
         record.exc_info = sys.exc_info()
     data = json.loads(formatter.format(record))
     assert "ValueError: boom" in data["exc_info"]
+
+
+@pytest.mark.parametrize("options", [{"json_ensure_ascii": False}, {"json_default": str}, {"json_indent": 2}])
+def test_the_direct_path_follows_the_formatters_json_options(options):
+    formatter = JsonFormatter(**options)
+    record = _record(method="GET", path="/x/", user_agent="Mozilla ü", when=datetime(2026, 1, 2, tzinfo=UTC))
+
+    for _ in range(2):  # the second line reuses the encoder built for the first
+        assert formatter.format(record) == _generic(formatter, record)
