@@ -223,7 +223,8 @@ class StrictInputSerializer(serializers.Serializer):
         loop around them, two thirds of the time of validating a comment POST. Anything else (an error, an
         unknown key, a serializer with validators or validate methods of its own) runs DRF's full validation,
         which builds the errors; a body that passes the lean way passes it too, with the same values."""
-        if not hasattr(self, "_validated_data") and not self.partial and type(self)._lean():
+        lean = hasattr(self, "initial_data") and not self.partial and type(self)._lean()
+        if lean and not hasattr(self, "_validated_data"):
             value = self._lean_validation(self.initial_data)
             if value is not None:
                 self._validated_data, self._errors = value, {}

@@ -94,3 +94,8 @@ def test_a_serializer_with_its_own_checks_validates_the_drf_way():
     assert CommentEditInputSerializer._lean() and not Checked._lean()
     checked = Checked(data={"body": "Fine text."})
     assert not checked.is_valid() and checked.errors == {"body": ["never"]}
+
+
+def test_is_valid_without_data_still_fails_as_drf_says():
+    with pytest.raises(AssertionError, match="no `data=` keyword"):
+        CommentEditInputSerializer().is_valid()
