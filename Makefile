@@ -39,7 +39,7 @@ test-unit: install
 # The unit tests of posting, counts and the comment API again on PostgreSQL, where posting takes its own path
 # (prepared statements, the write in one statement: comments/services/posting.py).
 PG_UNIT_TESTS := tests/comments/test_posting.py tests/comments/test_posting_one_round_trip.py tests/comments/test_counts.py tests/comments/test_views.py \
-	tests/api/test_comments_api.py tests/api/test_idempotency.py tests/api/test_versions.py
+	tests/api/test_comments_api.py tests/api/test_idempotency.py tests/api/test_versions.py tests/api/test_guest_json_post.py
 
 # Real PostgreSQL, Redis and Celery worker; skipped with a reason when they are down (a failure under CI=true).
 test-integration: install
