@@ -19,7 +19,7 @@ from rest_framework.settings import api_settings
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from newsportal.errors import PROBLEM_CONTENT_TYPE, ApplicationError, problem
-from newsportal.parsers import PayloadTooLarge, loads_strict
+from newsportal.parsers import PayloadTooLarge, is_utf8, loads_strict
 
 # --- Authentication ------------------------------------------------------------------------------------------
 # DRF's two classes, asked only when the request carries what they read. Most API requests (apps' reads, guests'
@@ -147,7 +147,7 @@ def _guest_json(request) -> dict | None:
         return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
-    if request.encoding is not None and request.encoding.lower().replace("-", "") != "utf8":
+    if request.encoding is not None and not is_utf8(request.encoding):
         return None
     declared = meta.get("CONTENT_LENGTH", "")
     if (
@@ -289,16 +289,18 @@ class ProhibitSurrogateCharacters(ProhibitSurrogateCharactersValidator):
             raise serializers.ValidationError(self.message.format(code_point=ord(found.group())), code=self.code)
 
 
+def _regex_surrogate_check(validators: list) -> list:
+    """A CharField's validators with DRF's surrogate check replaced by ProhibitSurrogateCharacters."""
+    return [ProhibitSurrogateCharacters() if type(v) is ProhibitSurrogateCharactersValidator else v for v in validators]
+
+
 class StrictCharField(serializers.CharField):
     """A JSON string, kept exactly as sent (no trimming); null/number/bool/array/object are refused."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
-        self.validators = [
-            ProhibitSurrogateCharacters() if type(v) is ProhibitSurrogateCharactersValidator else v
-            for v in self.validators
-        ]
+        self.validators = _regex_surrogate_check(self.validators)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -307,6 +309,10 @@ class StrictCharField(serializers.CharField):
 
 
 class StrictEmailField(serializers.EmailField):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = _regex_surrogate_check(self.validators)
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")

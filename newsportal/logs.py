@@ -10,6 +10,7 @@ import json
 import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import cached_property
 
 from pythonjsonlogger.json import JsonEncoder as LibraryJsonEncoder
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
@@ -85,18 +86,15 @@ class JsonFormatter(_JsonFormatter):
         # than in the encoder's Python `default`.
         log_data["time"] = datetime.fromtimestamp(record.created, tz=UTC).isoformat()
         self._drop_empty(log_data)
-        return self.prefix + self._encoder().encode(self.process_log_record(log_data))
+        return self.prefix + self._encoder.encode(self.process_log_record(log_data))
 
+    @cached_property
     def _encoder(self) -> json.JSONEncoder:
         """What jsonify_log_record's json.dumps builds for every line, built once: the same class and options,
         so the same text."""
-        encoder = self.__dict__.get("_json_encoder")
-        if encoder is None:
-            encoder = self.json_encoder(
-                default=self.json_default, indent=self.json_indent, ensure_ascii=self.json_ensure_ascii
-            )
-            self._json_encoder = encoder
-        return encoder
+        return self.json_encoder(
+            default=self.json_default, indent=self.json_indent, ensure_ascii=self.json_ensure_ascii
+        )
 
     @staticmethod
     def _drop_empty(log_data) -> None:

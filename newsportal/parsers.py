@@ -98,6 +98,11 @@ def loads_strict(data: bytes) -> object:
         raise ValueError("nesting too deep") from exc
 
 
+def is_utf8(charset: str) -> bool:
+    """Whether a declared charset names UTF-8 (the only one the API reads)."""
+    return charset.lower().replace("-", "") == "utf8"
+
+
 def read_limited(stream, limit: int) -> bytes:
     """At most limit bytes of the stream; PayloadTooLarge when there is more."""
     data = stream.read(limit + 1) if stream is not None else b""
@@ -116,7 +121,7 @@ class StrictJSONParser(parsers.JSONParser):
         if declared and declared.isdigit() and int(declared) > limit:
             raise PayloadTooLarge(f"Request body larger than {limit} bytes.")
         charset = (parser_context or {}).get("encoding") or "utf-8"
-        if charset.lower().replace("-", "") != "utf8":
+        if not is_utf8(charset):
             raise exceptions.ParseError("JSON bodies must be UTF-8.")
         data = read_limited(stream, limit)
         try:

@@ -2,6 +2,7 @@
 
 import pytest
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from comments.api.serializers import CommentCreateInputSerializer, CommentEditInputSerializer, FlagInputSerializer
 
@@ -80,10 +81,13 @@ def test_a_plain_valid_body_skips_drfs_generic_loop(monkeypatch):
 
 
 def test_surrogates_are_refused_with_drfs_message():
-    serializer = CommentCreateInputSerializer(data={"name": "Li Wei", "body": "ok \udfff"})
+    serializer = CommentCreateInputSerializer(data={"name": "Li Wei", "body": "ok \udfff", "email": "a\ud800@b.org"})
 
     assert not serializer.is_valid()
     assert serializer.errors["body"] == ["Surrogate characters are not allowed: U+DFFF."]
+    assert "Surrogate characters are not allowed: U+D800." in serializer.errors["email"]
+    for name in ("name", "body", "email"):  # no field keeps DRF's per-character loop
+        assert ProhibitSurrogateCharactersValidator not in {type(v) for v in serializer.fields[name].validators}
 
 
 def test_a_serializer_with_its_own_checks_validates_the_drf_way():
